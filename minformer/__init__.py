@@ -1,0 +1,33 @@
+"""minformer: the textbook transformer as native Hugging Face `transformers` models.
+
+Importing the package registers both model families with the `transformers` Auto classes, so that
+`AutoConfig`, `AutoModel`, `AutoModelForCausalLM`, `AutoModelForMaskedLM`, `AutoModelForSequenceClassification`,
+`AutoModelForTokenClassification` and `pipeline(...)` know them.
+"""
+
+from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
+from .modeling import (
+    MinformerDecoderForCausalLM,
+    MinformerDecoderModel,
+    MinformerEncoderForMaskedLM,
+    MinformerEncoderForSequenceClassification,
+    MinformerEncoderForTokenClassification,
+    MinformerEncoderModel,
+)
+from .registration import register_auto_classes
+
+__version__ = "0.1.0"
+
+register_auto_classes()
+
+__all__ = [
+    "MinformerDecoderConfig",
+    "MinformerDecoderForCausalLM",
+    "MinformerDecoderModel",
+    "MinformerEncoderConfig",
+    "MinformerEncoderForMaskedLM",
+    "MinformerEncoderForSequenceClassification",
+    "MinformerEncoderForTokenClassification",
+    "MinformerEncoderModel",
+    "__version__",
+]

@@ -1,0 +1,57 @@
+"""The attention backends a minformer model accepts for `attn_implementation=`, and the check made when one is chosen.
+
+A backend is one function with the `transformers` attention signature
+`fn(module, query, key, value, attention_mask, scaling, dropout, **kwargs) -> (output (B, T, nh, hs), weights|None)`,
+registered in `transformers.AttentionInterface` together with the mask format it wants
+(`transformers.AttentionMaskInterface`). Adding a backend is one call to `register_attention_backend`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from transformers import AttentionInterface, AttentionMaskInterface
+
+
+@dataclass(frozen=True)
+class AttentionBackend:
+    """A named backend, what it is, and a check that returns why it cannot run here (None when it can)."""
+
+    name: str
+    description: str
+    unavailable_reason: Callable[[], str | None] = lambda: None
+
+
+ATTENTION_BACKENDS: dict[str, AttentionBackend] = {
+    "eager": AttentionBackend("eager", "reference PyTorch matmul/softmax; returns attention maps"),
+    "sdpa": AttentionBackend("sdpa", "torch.nn.functional.scaled_dot_product_attention (fused kernels)"),
+}
+
+
+def register_attention_backend(
+    name: str,
+    attention_fn: Callable,
+    mask_fn: Callable,
+    description: str,
+    unavailable_reason: Callable[[], str | None] = lambda: None,
+) -> None:
+    """Make `attn_implementation=name` select `attention_fn`, with masks built by `mask_fn` (e.g. `sdpa_mask`).
+
+    Registering the mask function matters: without it `transformers` builds no mask and padding is ignored.
+    """
+    AttentionInterface.register(name, attention_fn)
+    AttentionMaskInterface.register(name, mask_fn)
+    ATTENTION_BACKENDS[name] = AttentionBackend(name, description, unavailable_reason)
+
+
+def check_attention_backend(requested: str | None) -> None:
+    """Refuse a backend minformer does not have, or one that cannot run on this machine, naming the alternatives."""
+    if requested is None:
+        return
+    backend = ATTENTION_BACKENDS.get(requested)
+    valid = ", ".join(repr(name) for name in ATTENTION_BACKENDS)
+    if backend is None:
+        raise ValueError(f"attn_implementation={requested!r} is not a minformer attention backend; use one of {valid}.")
+    reason = backend.unavailable_reason()
+    if reason is not None:
+        others = ", ".join(repr(n) for n, b in ATTENTION_BACKENDS.items() if n != requested and b.unavailable_reason() is None)
+        raise ImportError(f"attn_implementation={requested!r} cannot run here: {reason}. Use one of {others} instead.")

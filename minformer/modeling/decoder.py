@@ -1,0 +1,161 @@
+"""The causal decoder (GPT-like), optionally cross-attending to an encoder, and its causal-LM head.
+
+Notation: B batch, T new tokens, P tokens already in the cache, S encoder length, C hidden size, V vocabulary size.
+Data flow: ids -> `Embeddings` (positions P..P+T-1) -> causal mask (+ padding) -> `BlockStack` (keys/values appended
+to the cache) -> lm_head.
+"""
+
+import torch
+from torch import nn
+from transformers import GenerationMixin
+from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
+from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
+from transformers.modeling_outputs import BaseModelOutputWithPastAndCrossAttentions, CausalLMOutputWithCrossAttentions
+from transformers.utils import can_return_tuple
+
+from ..configuration.decoder import MinformerDecoderConfig
+from .embeddings import Embeddings
+from .pretrained import MinformerPreTrainedModel
+from .stack import BlockStack
+
+
+class MinformerDecoderPreTrainedModel(MinformerPreTrainedModel):
+    config_class = MinformerDecoderConfig
+    _skip_keys_device_placement = ["cache"]
+
+
+class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
+    """Token ids -> contextual vectors (B, T, C); each token attends to itself and earlier tokens only."""
+
+    def __init__(self, config: MinformerDecoderConfig):
+        super().__init__(config)
+        self.embeddings = Embeddings(config)
+        self.stack = BlockStack(config)
+        self.post_init()
+
+    def _new_cache(self, with_cross_attention: bool) -> Cache:
+        if with_cross_attention:
+            return EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
+        return DynamicCache(config=self.config)
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> BaseModelOutputWithPastAndCrossAttentions:
+        output_attentions, output_hidden_states = self._output_flags(output_attentions, output_hidden_states)
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
+        if encoder_hidden_states is not None and not self.config.add_cross_attention:
+            raise ValueError(
+                "encoder_hidden_states were given, but this decoder has no cross-attention; build it with "
+                "MinformerDecoderConfig(add_cross_attention=True) (EncoderDecoderModel does this for you)."
+            )
+        if use_cache is None:  # a cache is for decoding: off while training unless asked for
+            use_cache = self.config.use_cache and not self.training
+        if use_cache and cache is None:
+            cache = self._new_cache(encoder_hidden_states is not None)
+        if not use_cache:
+            cache = None
+
+        seq_length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
+        if position_ids is None:
+            past_length = cache.get_seq_length() if cache is not None else 0  # P
+            position_ids = torch.arange(past_length, past_length + seq_length, device=self.device)[None]  # (1, T)
+        hidden_states, rotary_angles = self.embeddings(position_ids, input_ids, inputs_embeds)
+
+        mask = create_causal_mask(
+            config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask, cache=cache,
+            position_ids=position_ids,
+        )  # (B, 1, T, P+T) or None when causality alone suffices
+        if encoder_hidden_states is not None:
+            encoder_attention_mask = create_bidirectional_mask(
+                config=self.config, inputs_embeds=hidden_states, attention_mask=encoder_attention_mask,
+                encoder_hidden_states=encoder_hidden_states,
+            )  # (B, 1, T, S) or None
+        return self.stack(
+            hidden_states,
+            mask,
+            rotary_angles,
+            cache,
+            encoder_hidden_states,
+            encoder_attention_mask,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            **kwargs,
+        )
+
+
+class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMixin):
+    """The decoder with a language-model head tied to the token embeddings; `labels=input_ids` give the
+    next-token loss (shifted inside `loss_function`), and `generate()` decodes with the key/value cache."""
+
+    _tied_weights_keys = {"lm_head.weight": "model.embeddings.embed_tokens.weight"}
+
+    def __init__(self, config: MinformerDecoderConfig):
+        super().__init__(config)
+        self.model = MinformerDecoderModel(config)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.lm_head = new_embeddings
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        logits_to_keep: int = 0,
+        **kwargs,
+    ) -> CausalLMOutputWithCrossAttentions:
+        outputs = self.model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            cache=cache,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        hidden_states = outputs.last_hidden_state
+        if logits_to_keep:  # generate() needs only the last position's logits
+            hidden_states = hidden_states[:, -logits_to_keep:]
+        logits = self.lm_head(hidden_states)  # (B, T, V)
+        loss = None
+        if labels is not None:
+            # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact
+            loss = self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
+        return CausalLMOutputWithCrossAttentions(
+            loss=loss,
+            logits=logits,
+            cache=outputs.cache,
+            hidden_states=outputs.hidden_states,
+            attentions=outputs.attentions,
+            cross_attentions=outputs.cross_attentions,
+        )
