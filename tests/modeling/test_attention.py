@@ -1,0 +1,105 @@
+"""Attention: the eager reference against a float64 computation, eager vs sdpa on whole models (forward and
+gradients), backend selection and refusal."""
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+import minformer
+from minformer.modeling.attention import eager_attention_forward
+from tests.conftest import VARIANTS, decoder_config, encoder_config
+
+
+def reference_attention(q, k, v, mask):
+    """softmax(q kᵀ / sqrt(hs) + mask) v in float64, written out by hand."""
+    q, k, v = q.double(), k.double(), v.double()
+    scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    scores = scores.masked_fill(~mask, float("-inf"))
+    return (scores.softmax(-1) @ v).transpose(1, 2)
+
+
+def test_eager_matches_float64_reference_with_bool_and_additive_masks():
+    B, nh, T, S, hs = 2, 3, 5, 7, 8
+    q, k, v = torch.randn(B, nh, T, hs), torch.randn(B, nh, S, hs), torch.randn(B, nh, S, hs)
+    mask = torch.rand(B, 1, T, S) > 0.3
+    mask[..., 0] = True  # every query sees at least one key
+    expected = reference_attention(q, k, v, mask)
+    module = torch.nn.Module()
+    out_bool, weights = eager_attention_forward(module, q, k, v, mask, scaling=hs**-0.5)
+    additive = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+    out_add, _ = eager_attention_forward(module, q, k, v, additive, scaling=hs**-0.5)
+    assert out_bool.shape == (B, T, nh, hs) and weights.shape == (B, nh, T, S)
+    torch.testing.assert_close(out_bool.double(), expected, atol=1e-6, rtol=0)
+    torch.testing.assert_close(out_add.double(), expected, atol=1e-6, rtol=0)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(B, nh, T))
+
+
+def _padded_batch(vocab_size=97, left=False):
+    ids = torch.randint(3, vocab_size, (3, 9))
+    mask = torch.ones_like(ids)
+    if left:
+        mask[0, :4], mask[1, :1] = 0, 0
+    else:
+        mask[0, 5:], mask[1, 8:] = 0, 0
+    return ids, mask
+
+
+def _forward_and_grads(model, ids, mask, backend):
+    model.set_attn_implementation(backend)
+    model.zero_grad()
+    out = model(ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100))  # padding is not a target
+    out.loss.backward()
+    grads = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+    return out.logits.detach(), grads
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("family", ["decoder", "encoder"])
+def test_eager_and_sdpa_agree_on_logits_and_gradients(family, variant):
+    if family == "decoder":
+        model = minformer.MinformerDecoderForCausalLM(decoder_config(**VARIANTS[variant]))
+    else:
+        model = minformer.MinformerEncoderForMaskedLM(encoder_config(**VARIANTS[variant]))
+    ids, mask = _padded_batch()  # right padding, as in training
+    logits_eager, grads_eager = _forward_and_grads(model, ids, mask, "eager")
+    logits_sdpa, grads_sdpa = _forward_and_grads(model, ids, mask, "sdpa")
+    keep = mask.bool()
+    torch.testing.assert_close(logits_sdpa[keep], logits_eager[keep], atol=1e-5, rtol=0)
+    assert grads_eager.keys() == grads_sdpa.keys() and len(grads_eager) > 10
+    for name in grads_eager:
+        torch.testing.assert_close(grads_sdpa[name], grads_eager[name], atol=1e-5, rtol=0, msg=name)
+
+
+def test_unknown_backend_is_refused_with_the_valid_list(tmp_path):
+    model = minformer.MinformerDecoderForCausalLM(decoder_config())
+    with pytest.raises(ValueError, match="attn_implementation='flash_attention_2' is not a minformer attention "
+                                         "backend; use one of 'eager', 'sdpa'"):
+        model.set_attn_implementation("flash_attention_2")
+    model.save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="use one of 'eager', 'sdpa'"):
+        AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="nope")
+    config = decoder_config()
+    config._attn_implementation = "flex_attention"
+    with pytest.raises(ValueError, match="not a minformer attention backend"):
+        minformer.MinformerDecoderForCausalLM(config)
+
+
+def test_backend_is_selectable_and_reported(tmp_path):
+    model = minformer.MinformerDecoderForCausalLM(decoder_config())
+    assert model.attention_backend == "sdpa"  # transformers' default
+    model.set_attn_implementation("eager")
+    assert model.attention_backend == "eager" and model.model.config._attn_implementation == "eager"
+    model.save_pretrained(tmp_path)
+    assert AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="eager").attention_backend == "eager"
+
+
+def test_attention_maps_need_eager():
+    model = minformer.MinformerEncoderModel(encoder_config())
+    ids, mask = _padded_batch()
+    with pytest.raises(ValueError, match="attn_implementation='eager'"):
+        model(ids, attention_mask=mask, output_attentions=True)
+    model.set_attn_implementation("eager")
+    attentions = model(ids, attention_mask=mask, output_attentions=True).attentions
+    assert len(attentions) == 2 and attentions[0].shape == (3, 4, 9, 9)
+    # padding keys get no weight: row 0 has 5 real tokens
+    assert attentions[0][0, :, :, 5:].abs().max() < 1e-6
