@@ -13,6 +13,7 @@ from transformers.modeling_outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
+from transformers.utils import ModelOutput
 from transformers.utils import can_return_tuple
 
 from ..configuration.encoder import MinformerEncoderConfig
@@ -70,10 +71,43 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
         )
 
 
-class MinformerEncoderForMaskedLM(MinformerEncoderPreTrainedModel):
+class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
+    """The encoder followed by a task head: subclasses define `head_logits`, `head_loss` and `output_class`.
+
+    The loss comes from `transformers`' `loss_function`, which picks masked-LM, sequence- or token-classification
+    loss from the subclass's name.
+    """
+
+    output_class: type[ModelOutput]  # MaskedLMOutput, SequenceClassifierOutput, ...
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ):
+        outputs = self.model(
+            input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )
+        logits = self.head_logits(outputs.last_hidden_state)
+        loss = self.head_loss(logits, labels, **kwargs) if labels is not None else None
+        return self.output_class(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
+                                 attentions=outputs.attentions)
+
+
+class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
     """The encoder with BERT's masked-language-model head; `labels` (-100 = ignore) give the MLM loss."""
 
     _tied_weights_keys = {"lm_head.decoder.weight": "model.embeddings.embed_tokens.weight"}
+    output_class = MaskedLMOutput
 
     def __init__(self, config: MinformerEncoderConfig):
         super().__init__(config)
@@ -87,36 +121,19 @@ class MinformerEncoderForMaskedLM(MinformerEncoderPreTrainedModel):
     def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
         self.lm_head.decoder = new_embeddings
 
-    @can_return_tuple
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
-    ) -> MaskedLMOutput:
-        outputs = self.model(
-            input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )
-        logits = self.lm_head(outputs.last_hidden_state)  # (B, T, V)
-        loss = None
-        if labels is not None:
-            # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact
-            loss = self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
-        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
-                              attentions=outputs.attentions)
+    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(hidden_states)  # (B, T, V)
+
+    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+        # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact
+        return self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
 
 
-class MinformerEncoderForSequenceClassification(MinformerEncoderPreTrainedModel):
+class MinformerEncoderForSequenceClassification(MinformerEncoderWithHead):
     """The encoder with a classifier on the first token; `labels` give cross-entropy (or MSE if num_labels == 1)."""
 
     accepts_loss_kwargs = False  # the loss is a mean per batch: let the Trainer divide by accumulation steps
+    output_class = SequenceClassifierOutput
 
     def __init__(self, config: MinformerEncoderConfig):
         super().__init__(config)
@@ -124,35 +141,18 @@ class MinformerEncoderForSequenceClassification(MinformerEncoderPreTrainedModel)
         self.classifier = SequenceClassificationHead(config)
         self.post_init()
 
-    @can_return_tuple
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
-    ) -> SequenceClassifierOutput:
-        outputs = self.model(
-            input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )
-        logits = self.classifier(outputs.last_hidden_state)  # (B, L)
-        loss = None
-        if labels is not None:
-            loss = self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
-        return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
-                                        attentions=outputs.attentions)
+    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.classifier(hidden_states)  # (B, L)
+
+    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+        return self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
 
 
-class MinformerEncoderForTokenClassification(MinformerEncoderPreTrainedModel):
+class MinformerEncoderForTokenClassification(MinformerEncoderWithHead):
     """The encoder with a linear classifier on every token; `labels` (B, T), -100 = ignore."""
 
     accepts_loss_kwargs = False  # mean loss per batch, as for sequence classification
+    output_class = TokenClassifierOutput
 
     def __init__(self, config: MinformerEncoderConfig):
         super().__init__(config)
@@ -162,26 +162,8 @@ class MinformerEncoderForTokenClassification(MinformerEncoderPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    @can_return_tuple
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
-    ) -> TokenClassifierOutput:
-        outputs = self.model(
-            input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )
-        logits = self.classifier(self.dropout(outputs.last_hidden_state))  # (B, T, L)
-        loss = None
-        if labels is not None:
-            loss = self.loss_function(logits=logits, labels=labels, config=self.config)
-        return TokenClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
-                                     attentions=outputs.attentions)
+    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(hidden_states))  # (B, T, L)
+
+    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+        return self.loss_function(logits=logits, labels=labels, config=self.config)
