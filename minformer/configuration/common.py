@@ -35,6 +35,8 @@ class MinformerConfig(PreTrainedConfig):
     mlp_bias: bool = True  # biases in the feed-forward projections
     hidden_dropout_prob: float | int = 0.0  # dropout on the embeddings and on every residual branch
     attention_dropout: float | int = 0.0  # dropout on the attention probabilities
+    attention_query_chunk_size: int = 512  # `chunked` backend: queries per block (memory ~ query x key chunk)
+    attention_key_chunk_size: int = 512  # `chunked` backend: keys per block
     initializer_range: float = 0.02  # std of the normal initialisation
     tie_word_embeddings: bool = True  # output projection shares the token-embedding matrix
     pad_token_id: int | None = None
@@ -56,7 +58,8 @@ class MinformerConfig(PreTrainedConfig):
         """Raise a ValueError that names the field and the fix if this config cannot build a model."""
         name = type(self).__name__
         for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                      "intermediate_size", "max_position_embeddings"):
+                      "intermediate_size", "max_position_embeddings", "attention_query_chunk_size",
+                      "attention_key_chunk_size"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name}: {field} must be a positive integer, got {value!r}.")

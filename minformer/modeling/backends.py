@@ -10,6 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from transformers import AttentionInterface, AttentionMaskInterface
+from transformers.masking_utils import sdpa_mask
+
+from .attention_chunked import chunked_attention_forward
+from .attention_xformers import xformers_attention_forward, xformers_unavailable_reason
+from .blockwise_mask import blockwise_mask
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,17 @@ def register_attention_backend(
     AttentionInterface.register(name, attention_fn)
     AttentionMaskInterface.register(name, mask_fn)
     ATTENTION_BACKENDS[name] = AttentionBackend(name, description, unavailable_reason)
+
+
+register_attention_backend(
+    "chunked", chunked_attention_forward, blockwise_mask,
+    "exact attention in query/key chunks, O(N) memory forward and backward (Rabe & Staats 2021); pure PyTorch",
+)
+register_attention_backend(
+    "xformers", xformers_attention_forward, sdpa_mask,
+    "xformers.ops.memory_efficient_attention (CUDA only; unverified on real hardware)",
+    unavailable_reason=xformers_unavailable_reason,
+)
 
 
 def check_attention_backend(requested: str | None) -> None:

@@ -73,10 +73,10 @@ def test_eager_and_sdpa_agree_on_logits_and_gradients(family, variant):
 def test_unknown_backend_is_refused_with_the_valid_list(tmp_path):
     model = minformer.MinformerDecoderForCausalLM(decoder_config())
     with pytest.raises(ValueError, match="attn_implementation='flash_attention_2' is not a minformer attention "
-                                         "backend; use one of 'eager', 'sdpa'"):
+                                         "backend; use one of 'eager', 'sdpa', 'chunked', 'xformers'"):
         model.set_attn_implementation("flash_attention_2")
     model.save_pretrained(tmp_path)
-    with pytest.raises(ValueError, match="use one of 'eager', 'sdpa'"):
+    with pytest.raises(ValueError, match="use one of 'eager', 'sdpa', 'chunked', 'xformers'"):
         AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="nope")
     config = decoder_config()
     config._attn_implementation = "flex_attention"

@@ -1,0 +1,130 @@
+"""Exact attention in O(N) memory: queries and keys in chunks, with a running log-sum-exp (Rabe & Staats, 2021,
+"Self-attention Does Not Need O(n²) Memory"). The backward pass recomputes each block's probabilities from the saved
+log-sum-exp instead of storing the (T, S) attention map (the recomputation the paper describes, written as a custom
+`autograd.Function`, as in FlashAttention, Dao et al. 2022).
+
+Notation: B batch, nh heads, T queries, S keys, hs head size, Tc / Sc query / key chunk sizes.
+"""
+
+import torch
+from torch import nn
+
+from .blockwise_mask import BlockwiseMask, causal_blockwise_mask
+
+DEFAULT_QUERY_CHUNK = 512
+DEFAULT_KEY_CHUNK = 512
+Mask = BlockwiseMask | torch.Tensor | None
+
+
+def _block_scores(q, k, scaling, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
+    """Scaled, masked scores of one block in float32: (B, nh, Tc, Sc); None when the whole block is masked."""
+    scores = torch.matmul(q.float(), k.float().transpose(-1, -2)) * scaling  # (B, nh, Tc, Sc)
+    if mask is None:
+        return scores
+    if isinstance(mask, BlockwiseMask):
+        allowed = mask.block(*q_range, *kv_range, device=q.device)  # (B, 1, Tc, Sc) bool
+    else:  # a dense 4D mask given by the caller: slice the block
+        allowed = mask[..., q_range[0]:q_range[1], kv_range[0]:kv_range[1]]
+        if allowed.dtype != torch.bool:
+            return scores + allowed.float()
+    if not bool(allowed.any()):
+        return None
+    return scores.masked_fill(~allowed, float("-inf"))
+
+
+def _chunks(length: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, length)) for start in range(0, length, size)]
+
+
+class ChunkedAttention(torch.autograd.Function):
+    """softmax(q·kᵀ·scaling + mask)·v, block by block; saves only q, k, v, the output and the log-sum-exp."""
+
+    @staticmethod
+    def forward(ctx, query, key, value, mask: Mask, scaling: float, query_chunk: int, key_chunk: int):
+        B, nh, T, hs = query.shape
+        output = torch.empty(B, nh, T, value.shape[-1], dtype=query.dtype, device=query.device)
+        logsumexp = torch.empty(B, nh, T, dtype=torch.float32, device=query.device)
+        kv_blocks = _chunks(key.shape[2], key_chunk)
+        for q_start, q_end in _chunks(T, query_chunk):
+            q = query[:, :, q_start:q_end]  # (B, nh, Tc, hs)
+            running_max = torch.full(q.shape[:3], float("-inf"), device=q.device)  # (B, nh, Tc)
+            running_sum = torch.zeros(q.shape[:3], device=q.device)  # (B, nh, Tc)
+            accumulator = torch.zeros(*q.shape[:3], value.shape[-1], device=q.device)  # (B, nh, Tc, hs)
+            for kv_start, kv_end in kv_blocks:
+                scores = _block_scores(q, key[:, :, kv_start:kv_end], scaling, mask, (q_start, q_end),
+                                       (kv_start, kv_end))
+                if scores is None:
+                    continue
+                new_max = torch.maximum(running_max, scores.amax(-1))
+                safe_max = new_max.masked_fill(new_max == float("-inf"), 0.0)  # rows with nothing to attend yet
+                probs = torch.exp(scores - safe_max[..., None])  # (B, nh, Tc, Sc)
+                rescale = torch.exp(running_max - safe_max)  # shrink what was summed under the old maximum
+                running_sum = running_sum * rescale + probs.sum(-1)
+                accumulator = accumulator * rescale[..., None] + torch.matmul(probs, value[:, :, kv_start:kv_end].float())
+                running_max = new_max
+            empty = running_sum == 0  # queries that may attend to nothing (e.g. left padding) output zeros
+            output[:, :, q_start:q_end] = (accumulator / running_sum.masked_fill(empty, 1.0)[..., None]).to(query.dtype)
+            logsumexp[:, :, q_start:q_end] = (running_max + running_sum.log()).masked_fill(empty, float("inf"))
+        ctx.save_for_backward(query, key, value, output, logsumexp)
+        ctx.mask, ctx.scaling, ctx.query_chunk, ctx.key_chunk = mask, scaling, query_chunk, key_chunk
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        query, key, value, output, logsumexp = ctx.saved_tensors
+        mask, scaling = ctx.mask, ctx.scaling
+        grad_query = torch.zeros_like(query, dtype=torch.float32)
+        grad_key = torch.zeros_like(key, dtype=torch.float32)
+        grad_value = torch.zeros_like(value, dtype=torch.float32)
+        # D_i = sum_j dO_ij · O_ij, the softmax Jacobian's correction term per query  (B, nh, T)
+        delta = (grad_output.float() * output.float()).sum(-1)
+        kv_blocks = _chunks(key.shape[2], ctx.key_chunk)
+        for q_start, q_end in _chunks(query.shape[2], ctx.query_chunk):
+            q = query[:, :, q_start:q_end]
+            d_out = grad_output[:, :, q_start:q_end].float()  # (B, nh, Tc, hs)
+            lse = logsumexp[:, :, q_start:q_end, None]
+            for kv_start, kv_end in kv_blocks:
+                k, v = key[:, :, kv_start:kv_end], value[:, :, kv_start:kv_end]
+                scores = _block_scores(q, k, scaling, mask, (q_start, q_end), (kv_start, kv_end))
+                if scores is None:
+                    continue
+                probs = torch.exp(scores - lse)  # (B, nh, Tc, Sc), recomputed, never stored
+                grad_value[:, :, kv_start:kv_end] += torch.matmul(probs.transpose(-1, -2), d_out)
+                d_probs = torch.matmul(d_out, v.float().transpose(-1, -2))  # (B, nh, Tc, Sc)
+                d_scores = probs * (d_probs - delta[:, :, q_start:q_end, None]) * scaling
+                grad_query[:, :, q_start:q_end] += torch.matmul(d_scores, k.float())
+                grad_key[:, :, kv_start:kv_end] += torch.matmul(d_scores.transpose(-1, -2), q.float())
+        return (grad_query.to(query.dtype), grad_key.to(key.dtype), grad_value.to(value.dtype),
+                None, None, None, None)
+
+
+def chunked_attention_forward(
+    module: nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: Mask,
+    scaling: float | None = None,
+    dropout: float = 0.0,
+    **kwargs,
+) -> tuple[torch.Tensor, None]:
+    """The `chunked` backend: query (B, nh, T, hs), key/value (B, nh, S, hs) -> output (B, T, nh, hs), no weights.
+
+    The mask is a `BlockwiseMask` (built by `blockwise_mask`), a dense 4D mask, or None (then causal modules attend
+    bottom-right aligned, as `transformers`' sdpa does). Block sizes come from the config's
+    `attention_query_chunk_size` / `attention_key_chunk_size`.
+    """
+    if dropout > 0.0:
+        raise ValueError(
+            f"The chunked attention backend does not implement attention dropout (got dropout={dropout} while "
+            "training). Set attention_dropout=0.0 in the config, or train with attn_implementation='sdpa' or 'eager'."
+        )
+    config = getattr(module, "config", None)
+    query_chunk = getattr(config, "attention_query_chunk_size", DEFAULT_QUERY_CHUNK)
+    key_chunk = getattr(config, "attention_key_chunk_size", DEFAULT_KEY_CHUNK)
+    if scaling is None:
+        scaling = query.shape[-1] ** -0.5
+    if attention_mask is None and getattr(module, "is_causal", False) and query.shape[2] > 1:
+        attention_mask = causal_blockwise_mask(query.shape[0], query.shape[2], key.shape[2])
+    output = ChunkedAttention.apply(query, key, value, attention_mask, scaling, query_chunk, key_chunk)
+    return output.transpose(1, 2).contiguous(), None  # (B, T, nh, hs)

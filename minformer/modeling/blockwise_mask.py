@@ -1,0 +1,69 @@
+"""A mask that is never materialised: the `transformers` mask function, evaluated one (query, key) block at a time.
+
+Registered as the mask format of the `chunked` backend, so `create_causal_mask` / `create_bidirectional_mask` build
+it once per forward, as for every backend, but it costs O(B·T + B·S) memory instead of the O(B·T·S) of a dense mask.
+
+Notation: B batch, T query length, S key length.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from transformers.masking_utils import (
+    and_masks,
+    bidirectional_mask_function,
+    causal_mask_function,
+    padding_mask_function,
+    prepare_padding_mask,
+)
+
+
+@dataclass(frozen=True)
+class BlockwiseMask:
+    """mask_function(batch, head, q, kv) -> attend?, over T queries at positions q_offset.. and S keys at kv_offset.."""
+
+    mask_function: Callable
+    batch_size: int
+    q_length: int
+    kv_length: int
+    q_offset: int = 0
+    kv_offset: int = 0
+
+    def block(self, q_start: int, q_end: int, kv_start: int, kv_end: int, device: torch.device) -> torch.Tensor:
+        """The boolean mask (B, 1, q_end-q_start, kv_end-kv_start) of one block; True = attend."""
+        batch = torch.arange(self.batch_size, device=device)[:, None, None, None]
+        head = torch.zeros(1, dtype=torch.long, device=device)[None, :, None, None]
+        q = torch.arange(q_start, q_end, device=device)[None, None, :, None] + self.q_offset
+        kv = torch.arange(kv_start, kv_end, device=device)[None, None, None, :] + self.kv_offset
+        mask = self.mask_function(batch, head, q, kv)
+        return mask.expand(self.batch_size, 1, q_end - q_start, kv_end - kv_start)
+
+
+def blockwise_mask(
+    batch_size: int,
+    q_length: int,
+    kv_length: int,
+    q_offset: int = 0,
+    kv_offset: int = 0,
+    mask_function: Callable = causal_mask_function,
+    attention_mask: torch.Tensor | None = None,
+    **kwargs,
+) -> BlockwiseMask | None:
+    """The `AttentionMaskInterface` function of the chunked backend (same arguments as `transformers`' `sdpa_mask`).
+
+    Returns None when nothing is masked (bidirectional attention without padding).
+    """
+    padding = prepare_padding_mask(attention_mask, kv_length, kv_offset)
+    if padding is not None and bool(padding.all()):
+        padding = None
+    if padding is None and mask_function is bidirectional_mask_function:
+        return None
+    if padding is not None:
+        mask_function = and_masks(mask_function, padding_mask_function(padding.bool()))
+    return BlockwiseMask(mask_function, batch_size, q_length, kv_length, q_offset, kv_offset)
+
+
+def causal_blockwise_mask(batch_size: int, q_length: int, kv_length: int) -> BlockwiseMask:
+    """Causal attention of T new queries on S keys, bottom-right aligned (the queries are the last T positions)."""
+    return BlockwiseMask(causal_mask_function, batch_size, q_length, kv_length, q_offset=kv_length - q_length)

@@ -1,0 +1,228 @@
+"""Every attention backend against a float64 reference (outputs and gradients of q, k, v), and end to end.
+
+xformers has no CPU kernels, so its adapter runs here against a stand-in for `memory_efficient_attention` that keeps
+xformers' layout, input validation (xformers' own `Inputs.validate_inputs` and the cutlass op's checks) and bias
+semantics (xformers' own `materialize`), and computes the result in float64.
+"""
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+import torch
+from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, bidirectional_mask_function, causal_mask_function
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+import minformer
+from tests.conftest import VARIANTS, decoder_config, encoder_config
+
+B, NH, HS = 2, 3, 8
+
+# name: (T queries, S keys, causal, padding of the keys: None | "left" | "right")
+CASES = {
+    "causal": (13, 13, True, None),
+    "causal-left-padded": (13, 13, True, "left"),
+    "bidirectional-right-padded": (11, 11, False, "right"),
+    "bidirectional": (9, 9, False, None),
+    "kv-cache-prefill": (3, 12, True, "left"),
+    "kv-cache-prefill-unpadded": (4, 12, True, None),
+    "kv-cache-decode": (1, 12, True, "left"),
+    "cross-attention": (5, 8, False, "right"),
+    "length-1": (1, 1, True, None),
+}
+CHUNKS = [(1, 1), (3, 5), (4, 4), (16, 7), (512, 512)]  # including sizes that do not divide the lengths
+
+
+@pytest.fixture
+def xformers_standin(monkeypatch):
+    """Let the xformers backend run on CPU against the float64 stand-in below."""
+    logging.getLogger("xformers").setLevel(logging.ERROR)
+    import xformers.ops
+    from xformers.ops import fmha
+
+    def memory_efficient_attention(query, key, value, attn_bias=None, p=0.0, scale=None, *, op=None,
+                                   output_dtype=None):
+        inputs = fmha.Inputs(query=query, key=key, value=value, attn_bias=attn_bias, p=p, scale=scale)
+        inputs.validate_inputs()  # layout (B, M, H, K), bias shape and type, as xformers checks them
+        reasons = [r for r in fmha.cutlass.FwOp.not_supported_reasons(inputs)
+                   if "device" not in r and "dtype" not in r and "operator wasn't built" not in r]
+        assert not reasons, reasons  # e.g. a misaligned bias stride
+        Bq, Mq, H, K = query.shape
+        Mk = key.shape[1]
+        if attn_bias is None:
+            bias = torch.zeros(Bq, H, Mq, Mk, dtype=torch.float64)
+        elif isinstance(attn_bias, torch.Tensor):
+            assert attn_bias.shape == (Bq, H, Mq, Mk)
+            bias = attn_bias.double()
+        else:
+            bias = attn_bias.materialize((Bq, H, Mq, Mk), dtype=torch.float64)
+        scores = torch.einsum("bqhk,bshk->bhqs", query.double(), key.double()) * (scale or K**-0.5) + bias
+        out = torch.einsum("bhqs,bshk->bqhk", scores.softmax(-1), value.double())
+        return out.to(query.dtype)
+
+    monkeypatch.setattr(xformers.ops, "memory_efficient_attention", memory_efficient_attention)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+
+
+def key_padding(case, S):
+    padding = torch.ones(B, S, dtype=torch.bool)  # as transformers passes it to the mask functions
+    if case == "left":
+        padding[0, :4], padding[1, :1] = False, False
+    elif case == "right":
+        padding[0, S - 3:] = False
+    return padding
+
+
+def reference(q, k, v, causal, padding):
+    """float64 softmax(q kᵀ/√hs) v with causal (bottom-right aligned) and key-padding masks written out; also the
+    rows that attend to at least one key."""
+    T, S = q.shape[2], k.shape[2]
+    allowed = padding[:, None, None, :].bool().expand(B, 1, T, S)
+    if causal:
+        allowed = allowed & (torch.arange(S)[None, :] <= torch.arange(T)[:, None] + (S - T))
+    scores = (q.double() @ k.double().transpose(-1, -2)) * HS**-0.5
+    probs = scores.masked_fill(~allowed, float("-inf")).softmax(-1).nan_to_num(0.0)
+    return (probs @ v.double()).transpose(1, 2), allowed.any(-1).transpose(1, 2)  # (B, T, nh, hs), (B, T, 1)
+
+
+def run_backend(name, q, k, v, causal, padding, chunks=(512, 512)):
+    T, S = q.shape[2], k.shape[2]
+    mask = ALL_MASK_ATTENTION_FUNCTIONS[name](
+        batch_size=B, q_length=T, kv_length=S, q_offset=S - T if causal else 0, kv_offset=0,
+        mask_function=causal_mask_function if causal else bidirectional_mask_function,
+        attention_mask=padding if padding is not None else None, allow_is_causal_skip=causal,
+        allow_is_bidirectional_skip=not causal, dtype=torch.float32, device="cpu",
+    ) if name != "eager" else ALL_MASK_ATTENTION_FUNCTIONS["eager"](
+        batch_size=B, q_length=T, kv_length=S, q_offset=S - T if causal else 0,
+        mask_function=causal_mask_function if causal else bidirectional_mask_function,
+        attention_mask=padding, allow_is_bidirectional_skip=not causal, dtype=torch.float32,
+    )
+    module = torch.nn.Module()
+    module.is_causal = causal
+    module.config = SimpleNamespace(attention_query_chunk_size=chunks[0], attention_key_chunk_size=chunks[1])
+    fn = ALL_ATTENTION_FUNCTIONS.get_interface(name, None)
+    if name == "eager":
+        from minformer.modeling.attention import eager_attention_forward as fn
+    return fn(module, q, k, v, mask, scaling=HS**-0.5)[0]
+
+
+def check_against_reference(name, case, chunks=(512, 512)):
+    T, S, causal, pad = CASES[case]
+    padding = key_padding(pad, S)
+    q = torch.randn(B, NH, T, HS, requires_grad=True)
+    k = torch.randn(B, NH, S, HS, requires_grad=True)
+    v = torch.randn(B, NH, S, HS, requires_grad=True)
+    expected, valid_rows = reference(q, k, v, causal, padding)
+    actual = run_backend(name, q, k, v, causal, padding if pad else None, chunks)
+    assert actual.shape == (B, T, NH, HS)
+    rows = valid_rows.expand(B, T, NH)
+    torch.testing.assert_close(actual[rows].double(), expected[rows], atol=1e-5, rtol=0)
+    weights = torch.randn(B, T, NH, HS) * valid_rows[..., None]  # rows that attend to nothing are padding
+    grads = torch.autograd.grad((actual * weights).sum(), (q, k, v))
+    grads_expected = torch.autograd.grad((expected * weights.double()).sum(), (q, k, v))
+    for got, want, which in zip(grads, grads_expected, "qkv"):
+        assert (got.double() - want).abs().max() <= 1e-5, f"d{which}: {(got.double() - want).abs().max():.3g}"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("name", ["eager", "sdpa"])
+def test_builtin_backends_match_float64(name, case):
+    check_against_reference(name, case)
+
+
+@pytest.mark.parametrize("chunks", CHUNKS, ids=lambda c: f"q{c[0]}-k{c[1]}")
+@pytest.mark.parametrize("case", list(CASES))
+def test_chunked_matches_float64(case, chunks):
+    check_against_reference("chunked", case, chunks)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_xformers_adapter_matches_float64(case, xformers_standin):
+    check_against_reference("xformers", case)
+
+
+def test_chunked_refuses_attention_dropout_while_training():
+    lm = minformer.MinformerDecoderForCausalLM(decoder_config(attention_dropout=0.1))
+    lm.set_attn_implementation("chunked")
+    lm.eval()(torch.randint(3, 97, (1, 4)))  # dropout is off in eval: fine
+    with pytest.raises(ValueError, match="chunked attention backend does not implement attention dropout"):
+        lm.train()(torch.randint(3, 97, (1, 4)))
+
+
+def test_xformers_is_refused_here_with_the_alternatives():
+    lm = minformer.MinformerDecoderForCausalLM(decoder_config())
+    with pytest.raises(ImportError, match=r"cannot run here: .*CUDA.* Use one of 'eager', 'sdpa', 'chunked' instead"):
+        lm.set_attn_implementation("xformers")
+    assert lm.attention_backend == "sdpa"
+
+
+ALL_BACKENDS = ["eager", "sdpa", "chunked", "xformers"]
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_decoder_logits_and_generation_agree_across_backends(variant, xformers_standin):
+    lm = minformer.MinformerDecoderForCausalLM(decoder_config(**VARIANTS[variant], attention_query_chunk_size=3,
+                                                              attention_key_chunk_size=5)).eval()
+    lm.generation_config.eos_token_id = None
+    ids = torch.randint(3, 97, (3, 9))
+    mask = torch.ones_like(ids)
+    mask[0, :4], mask[2, :2] = 0, 0  # left padding, as for generation
+    results = {}
+    for name in ALL_BACKENDS:
+        lm.set_attn_implementation(name)
+        assert lm.attention_backend == name
+        logits = lm(ids, attention_mask=mask).logits
+        tokens = lm.generate(ids, attention_mask=mask, max_new_tokens=8, do_sample=False, pad_token_id=0)
+        results[name] = (logits, tokens)
+    keep = mask.bool()
+    for name in ALL_BACKENDS[1:]:
+        torch.testing.assert_close(results[name][0][keep], results["eager"][0][keep], atol=1e-5, rtol=0, msg=name)
+        assert torch.equal(results[name][1], results["eager"][1]), name
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_encoder_mlm_logits_and_gradients_agree_across_backends(variant, xformers_standin):
+    model = minformer.MinformerEncoderForMaskedLM(encoder_config(**VARIANTS[variant], attention_query_chunk_size=4,
+                                                                 attention_key_chunk_size=3))
+    ids = torch.randint(3, 97, (3, 10))
+    mask = torch.ones_like(ids)
+    mask[0, 6:] = 0
+    labels = ids.masked_fill(mask == 0, -100)
+    results = {}
+    for name in ALL_BACKENDS:
+        model.set_attn_implementation(name)
+        model.zero_grad()
+        out = model(ids, attention_mask=mask, labels=labels)
+        out.loss.backward()
+        results[name] = (out.logits.detach(), [p.grad.clone() for p in model.parameters()])
+    for name in ALL_BACKENDS[1:]:
+        torch.testing.assert_close(results[name][0][mask.bool()], results["eager"][0][mask.bool()], atol=1e-5,
+                                   rtol=0, msg=name)
+        for got, want in zip(results[name][1], results["eager"][1]):
+            torch.testing.assert_close(got, want, atol=1e-5, rtol=0, msg=name)
+
+
+def test_cross_attention_agrees_across_backends(xformers_standin):
+    lm = minformer.MinformerDecoderForCausalLM(decoder_config(add_cross_attention=True, attention_key_chunk_size=3))
+    lm.eval()
+    ids, memory = torch.randint(3, 97, (2, 6)), torch.randn(2, 7, 32)
+    memory_mask = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])
+    logits = {}
+    for name in ALL_BACKENDS:
+        lm.set_attn_implementation(name)
+        logits[name] = lm(ids, encoder_hidden_states=memory, encoder_attention_mask=memory_mask).logits
+    for name in ALL_BACKENDS[1:]:
+        torch.testing.assert_close(logits[name], logits["eager"], atol=1e-5, rtol=0, msg=name)
+
+
+@pytest.mark.parametrize("name", ["chunked", "xformers"])
+def test_no_mask_means_bottom_right_causal_for_causal_modules(name, xformers_standin):
+    """Given no mask (as `transformers` passes for pure causal attention), queries are the last T of S positions."""
+    T, S = 4, 12
+    q, k, v = torch.randn(B, NH, T, HS), torch.randn(B, NH, S, HS), torch.randn(B, NH, S, HS)
+    module = torch.nn.Module()
+    module.is_causal = True
+    module.config = SimpleNamespace(attention_query_chunk_size=3, attention_key_chunk_size=5)
+    actual = ALL_ATTENTION_FUNCTIONS.get_interface(name, None)(module, q, k, v, None, scaling=HS**-0.5)[0]
+    expected, _ = reference(q, k, v, True, torch.ones(B, S, dtype=torch.bool))
+    torch.testing.assert_close(actual.double(), expected, atol=1e-5, rtol=0)
