@@ -1,19 +1,58 @@
-"""`minformer backends`: the attention backends `attn_implementation=` accepts, and why any cannot run here."""
+"""`minformer backends`: the attention backends `attn_implementation=` accepts and why any cannot run here; with
+`--check MODEL`, load the model under each backend by name and compare its outputs with `eager`."""
 
 import argparse
+import time
 
 
 def add_backends_command(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("backends", help="list the attention backends and whether each runs here")
+    parser = commands.add_parser("backends", help="list the attention backends; --check compares them on a model")
+    parser.add_argument("--check", metavar="MODEL", help="a saved minformer model folder (or Hub repo id) to run")
+    parser.add_argument("--attn-implementation", nargs="+", metavar="NAME",
+                        help="backends to check (default: every one available here)")
+    parser.add_argument("--length", type=int, default=64, help="tokens per sequence for --check (default 64)")
     parser.set_defaults(run=run_backends)
 
 
 def run_backends(args: argparse.Namespace) -> int:
     from ..modeling.backends import ATTENTION_BACKENDS
 
+    available = []
     width = max(len(name) for name in ATTENTION_BACKENDS)
     for name, backend in ATTENTION_BACKENDS.items():
         reason = backend.unavailable_reason()
-        status = "available" if reason is None else f"unavailable: {reason}"
-        print(f"{name:<{width}}  {status:<12}  {backend.description}")
+        if reason is None:
+            available.append(name)
+        print(f"{name:<{width}}  {'available' if reason is None else 'unavailable':<11}  {backend.description}")
+        if reason is not None:
+            print(f"{'':<{width}}  why: {reason}")
+    if args.check:
+        return check_backends(args.check, args.attn_implementation or available, args.length)
+    return 0
+
+
+def check_backends(model_path: str, names: list[str], length: int) -> int:
+    """Run one padded batch through the model under each backend; report max |output - eager| and the time."""
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(model_path)
+    length = min(length, config.max_position_embeddings)
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, config.vocab_size, (2, length), generator=generator)
+    mask = torch.ones_like(ids)
+    if config.is_decoder:
+        mask[1, : length // 4] = 0  # decoders are left-padded
+    else:
+        mask[1, -(length // 4):] = 0
+    print(f"\nchecking {model_path} ({config.model_type}) on a padded batch of 2 × {length} tokens")
+    outputs = {}
+    for name in dict.fromkeys(["eager", *names]):
+        model = AutoModel.from_pretrained(model_path, attn_implementation=name).eval()
+        began = time.perf_counter()
+        with torch.no_grad():
+            outputs[name] = model(ids, attention_mask=mask).last_hidden_state[mask.bool()]
+        elapsed = time.perf_counter() - began
+        difference = (outputs[name] - outputs["eager"]).abs().max().item()
+        print(f"  {name:<9} max |output - eager| = {difference:.2e}   forward {elapsed * 1000:.1f} ms")
     return 0

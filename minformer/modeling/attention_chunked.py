@@ -16,20 +16,22 @@ DEFAULT_KEY_CHUNK = 512
 Mask = BlockwiseMask | torch.Tensor | None
 
 
-def _block_scores(q, k, scaling, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
-    """Scaled, masked scores of one block in float32: (B, nh, Tc, Sc); None when the whole block is masked."""
-    scores = torch.matmul(q.float(), k.float().transpose(-1, -2)) * scaling  # (B, nh, Tc, Sc)
-    if mask is None:
-        return scores
+def _block_scores(q, k, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
+    """Masked scores q·kᵀ of one block in float32 (q already scaled): (B, nh, Tc, Sc); None when the whole block is
+    masked, so that causal attention skips the blocks above the diagonal without computing them."""
+    allowed = None
     if isinstance(mask, BlockwiseMask):
         allowed = mask.block(*q_range, *kv_range, device=q.device)  # (B, 1, Tc, Sc) bool
-    else:  # a dense 4D mask given by the caller: slice the block
+    elif mask is not None:  # a dense 4D mask given by the caller: slice the block
         allowed = mask[..., q_range[0]:q_range[1], kv_range[0]:kv_range[1]]
-        if allowed.dtype != torch.bool:
-            return scores + allowed.float()
-    if not bool(allowed.any()):
+        if allowed.dtype != torch.bool:  # additive
+            return torch.matmul(q, k.transpose(-1, -2)).float() + allowed.float()
+    if allowed is not None and not bool(allowed.any()):
         return None
-    return scores.masked_fill(~allowed, float("-inf"))
+    scores = torch.matmul(q, k.transpose(-1, -2)).float()  # (B, nh, Tc, Sc)
+    if allowed is not None and not bool(allowed.all()):
+        scores.masked_fill_(~allowed, float("-inf"))
+    return scores
 
 
 def _chunks(length: int, size: int) -> list[tuple[int, int]]:
@@ -46,21 +48,20 @@ class ChunkedAttention(torch.autograd.Function):
         logsumexp = torch.empty(B, nh, T, dtype=torch.float32, device=query.device)
         kv_blocks = _chunks(key.shape[2], key_chunk)
         for q_start, q_end in _chunks(T, query_chunk):
-            q = query[:, :, q_start:q_end]  # (B, nh, Tc, hs)
+            q = query[:, :, q_start:q_end] * scaling  # (B, nh, Tc, hs), scaled once instead of every score
             running_max = torch.full(q.shape[:3], float("-inf"), device=q.device)  # (B, nh, Tc)
             running_sum = torch.zeros(q.shape[:3], device=q.device)  # (B, nh, Tc)
             accumulator = torch.zeros(*q.shape[:3], value.shape[-1], device=q.device)  # (B, nh, Tc, hs)
             for kv_start, kv_end in kv_blocks:
-                scores = _block_scores(q, key[:, :, kv_start:kv_end], scaling, mask, (q_start, q_end),
-                                       (kv_start, kv_end))
+                scores = _block_scores(q, key[:, :, kv_start:kv_end], mask, (q_start, q_end), (kv_start, kv_end))
                 if scores is None:
                     continue
                 new_max = torch.maximum(running_max, scores.amax(-1))
                 safe_max = new_max.masked_fill(new_max == float("-inf"), 0.0)  # rows with nothing to attend yet
-                probs = torch.exp(scores - safe_max[..., None])  # (B, nh, Tc, Sc)
+                probs = scores.sub_(safe_max[..., None]).exp_()  # (B, nh, Tc, Sc), in place
                 rescale = torch.exp(running_max - safe_max)  # shrink what was summed under the old maximum
-                running_sum = running_sum * rescale + probs.sum(-1)
-                accumulator = accumulator * rescale[..., None] + torch.matmul(probs, value[:, :, kv_start:kv_end].float())
+                running_sum.mul_(rescale).add_(probs.sum(-1))
+                accumulator.mul_(rescale[..., None]).add_(torch.matmul(probs, value[:, :, kv_start:kv_end].float()))
                 running_max = new_max
             empty = running_sum == 0  # queries that may attend to nothing (e.g. left padding) output zeros
             output[:, :, q_start:q_end] = (accumulator / running_sum.masked_fill(empty, 1.0)[..., None]).to(query.dtype)
@@ -80,20 +81,21 @@ class ChunkedAttention(torch.autograd.Function):
         delta = (grad_output.float() * output.float()).sum(-1)
         kv_blocks = _chunks(key.shape[2], ctx.key_chunk)
         for q_start, q_end in _chunks(query.shape[2], ctx.query_chunk):
-            q = query[:, :, q_start:q_end]
+            q = query[:, :, q_start:q_end] * scaling
             d_out = grad_output[:, :, q_start:q_end].float()  # (B, nh, Tc, hs)
             lse = logsumexp[:, :, q_start:q_end, None]
             for kv_start, kv_end in kv_blocks:
                 k, v = key[:, :, kv_start:kv_end], value[:, :, kv_start:kv_end]
-                scores = _block_scores(q, k, scaling, mask, (q_start, q_end), (kv_start, kv_end))
+                scores = _block_scores(q, k, mask, (q_start, q_end), (kv_start, kv_end))
                 if scores is None:
                     continue
-                probs = torch.exp(scores - lse)  # (B, nh, Tc, Sc), recomputed, never stored
+                probs = scores.sub_(lse).exp_()  # (B, nh, Tc, Sc), recomputed, never stored
                 grad_value[:, :, kv_start:kv_end] += torch.matmul(probs.transpose(-1, -2), d_out)
                 d_probs = torch.matmul(d_out, v.float().transpose(-1, -2))  # (B, nh, Tc, Sc)
                 d_scores = probs * (d_probs - delta[:, :, q_start:q_end, None]) * scaling
                 grad_query[:, :, q_start:q_end] += torch.matmul(d_scores, k.float())
-                grad_key[:, :, kv_start:kv_end] += torch.matmul(d_scores.transpose(-1, -2), q.float())
+                q_unscaled = query[:, :, q_start:q_end].float()  # scaling is already inside d_scores
+                grad_key[:, :, kv_start:kv_end] += torch.matmul(d_scores.transpose(-1, -2), q_unscaled)
         return (grad_query.to(query.dtype), grad_key.to(key.dtype), grad_value.to(value.dtype),
                 None, None, None, None)
 
