@@ -5,6 +5,10 @@ import sys
 
 from .. import __version__
 from .backends import add_backends_command
+from .train_tokenizer import add_train_tokenizer_command
+
+# errors caused by the user's input: reported in one line with exit code 2, without a traceback
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, ImportError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minformer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_backends_command(commands)
+    add_train_tokenizer_command(commands)
     return parser
 
 
@@ -24,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args)
+    try:
+        return args.run(args)
+    except USER_ERRORS as error:
+        print(f"minformer {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

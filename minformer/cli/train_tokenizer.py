@@ -1,0 +1,54 @@
+"""`minformer train-tokenizer`: train a byte-level BPE tokenizer on files, a Hub dataset or the built-in corpus,
+save it as a `transformers` fast tokenizer and print what users check about it."""
+
+import argparse
+import json
+
+from .sources import add_source_arguments, load_source
+
+HELD_OUT_SAMPLE = 200  # validation texts used for the compression numbers
+
+
+def add_train_tokenizer_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train-tokenizer", help="train a byte-level BPE tokenizer and save it for AutoTokenizer",
+        description="Train a byte-level BPE tokenizer (streaming) and save tokenizer.json + tokenizer_config.json.",
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--vocab-size", type=int, default=8192, help="vocabulary size (default 8192)")
+    parser.add_argument("--min-frequency", type=int, default=2, help="minimum count of a merge (default 2)")
+    parser.add_argument("--family", choices=["decoder", "encoder"], default="decoder",
+                        help="special-token template and padding side: decoder (<s> text, left padding) or "
+                             "encoder (<s> text </s>, right padding); default decoder")
+    parser.add_argument("--model-max-length", type=int, default=1024, help="longest input the models take")
+    parser.add_argument("--output", required=True, help="folder to write the tokenizer into")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    parser.set_defaults(run=run_train_tokenizer)
+
+
+def run_train_tokenizer(args: argparse.Namespace) -> int:
+    from ..tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
+    from ..atomic import check_output_folder
+    from ..tokenization.training import check_vocab_size
+
+    check_vocab_size(args.vocab_size)  # before reading any data
+    check_output_folder(args.output, args.overwrite)
+    data = load_source(args)
+    train = data["train"]
+
+    def texts():
+        for batch in train.iter(batch_size=1000):
+            yield from batch["text"]
+
+    print(f"training a {args.vocab_size}-token byte-level BPE on {len(train):,} texts")
+    bpe = train_bpe(texts(), vocab_size=args.vocab_size, min_frequency=args.min_frequency, length=len(train))
+    tokenizer = for_family(bpe, args.family, model_max_length=args.model_max_length)
+    sample_name = "held-out" if "validation" in data else "training (too little text for a held-out split)"
+    held_out = data["validation"] if "validation" in data else train
+    report = tokenizer_report(tokenizer, held_out.select(range(min(HELD_OUT_SAMPLE, len(held_out))))["text"],
+                              sample_name=sample_name)
+    output = save_tokenizer(tokenizer, args.output, overwrite=args.overwrite)
+    (output / "tokenizer_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(format_report(report))
+    print(f"saved to {output} (load it with AutoTokenizer.from_pretrained({str(output)!r}))")
+    return 0
