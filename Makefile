@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 .PHONY: demo test install clean
 
 demo: $(VENV)/.installed
-	$(PY) examples/quickstart.py
+	$(PY) -m minformer.cli.main demo --output runs/demo --overwrite
 
 test: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q

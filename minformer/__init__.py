@@ -8,6 +8,7 @@ Importing the package registers both model families with the `transformers` Auto
 from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
 from .modeling import (
     MinformerDecoderForCausalLM,
+    MinformerDecoderForSequenceClassification,
     MinformerDecoderModel,
     MinformerEncoderForMaskedLM,
     MinformerEncoderForSequenceClassification,
@@ -23,6 +24,7 @@ register_auto_classes()
 __all__ = [
     "MinformerDecoderConfig",
     "MinformerDecoderForCausalLM",
+    "MinformerDecoderForSequenceClassification",
     "MinformerDecoderModel",
     "MinformerEncoderConfig",
     "MinformerEncoderForMaskedLM",

@@ -12,6 +12,7 @@ from transformers import (
 from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
 from .modeling import (
     MinformerDecoderForCausalLM,
+    MinformerDecoderForSequenceClassification,
     MinformerDecoderModel,
     MinformerEncoderForMaskedLM,
     MinformerEncoderForSequenceClassification,
@@ -29,6 +30,7 @@ AUTO_CLASSES = {
     MinformerDecoderConfig: {
         AutoModel: MinformerDecoderModel,
         AutoModelForCausalLM: MinformerDecoderForCausalLM,
+        AutoModelForSequenceClassification: MinformerDecoderForSequenceClassification,
     },
 }
 

@@ -5,7 +5,11 @@ import sys
 
 from .. import __version__
 from .backends import add_backends_command
+from .demo import add_demo_command
+from .evaluate import add_evaluate_command
+from .generate import add_generate_command
 from .train_tokenizer import add_train_tokenizer_command
+from .training import add_finetune_command, add_presets_command, add_pretrain_command
 
 # errors caused by the user's input: reported in one line with exit code 2, without a traceback
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, ImportError)
@@ -18,8 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"minformer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_backends_command(commands)
     add_train_tokenizer_command(commands)
+    add_pretrain_command(commands)
+    add_finetune_command(commands)
+    add_evaluate_command(commands)
+    add_generate_command(commands)
+    add_demo_command(commands)
+    add_presets_command(commands)
+    add_backends_command(commands)
     return parser
 
 

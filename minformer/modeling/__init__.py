@@ -1,6 +1,11 @@
 """The models, built from the textbook parts in this folder (one part per file)."""
 
-from .decoder import MinformerDecoderForCausalLM, MinformerDecoderModel, MinformerDecoderPreTrainedModel
+from .decoder import (
+    MinformerDecoderForCausalLM,
+    MinformerDecoderForSequenceClassification,
+    MinformerDecoderModel,
+    MinformerDecoderPreTrainedModel,
+)
 from .encoder import (
     MinformerEncoderForMaskedLM,
     MinformerEncoderForSequenceClassification,
@@ -12,6 +17,7 @@ from .pretrained import MinformerPreTrainedModel
 
 __all__ = [
     "MinformerDecoderForCausalLM",
+    "MinformerDecoderForSequenceClassification",
     "MinformerDecoderModel",
     "MinformerDecoderPreTrainedModel",
     "MinformerEncoderForMaskedLM",

@@ -10,7 +10,11 @@ from torch import nn
 from transformers import GenerationMixin
 from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
 from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
-from transformers.modeling_outputs import BaseModelOutputWithPastAndCrossAttentions, CausalLMOutputWithCrossAttentions
+from transformers.modeling_outputs import (
+    BaseModelOutputWithPastAndCrossAttentions,
+    CausalLMOutputWithCrossAttentions,
+    SequenceClassifierOutputWithPast,
+)
 from transformers.utils import can_return_tuple
 
 from ..configuration.decoder import MinformerDecoderConfig
@@ -159,3 +163,44 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
             attentions=outputs.attentions,
             cross_attentions=outputs.cross_attentions,
         )
+
+
+class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel):
+    """The decoder with a linear classifier on the last non-padding token, the only one that has seen the whole
+    text under causal attention (as GPT-2's classifier)."""
+
+    accepts_loss_kwargs = False  # mean loss per batch: let the Trainer divide by accumulation steps
+
+    def __init__(self, config: MinformerDecoderConfig):
+        super().__init__(config)
+        self.model = MinformerDecoderModel(config)
+        self.score = nn.Linear(config.hidden_size, config.num_labels, bias=False)
+        self.post_init()
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> SequenceClassifierOutputWithPast:
+        outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             inputs_embeds=inputs_embeds, use_cache=False, output_attentions=output_attentions,
+                             output_hidden_states=output_hidden_states)
+        hidden = outputs.last_hidden_state  # (B, T, C)
+        if attention_mask is not None:  # the last real token, whether padding is on the left or the right
+            positions = torch.arange(hidden.shape[1], device=hidden.device)
+            last = (positions * attention_mask.to(hidden.device)).argmax(-1)  # (B,)
+        else:
+            last = torch.full((hidden.shape[0],), hidden.shape[1] - 1, device=hidden.device)
+        logits = self.score(hidden[torch.arange(hidden.shape[0], device=hidden.device), last])  # (B, L)
+        loss = None
+        if labels is not None:
+            loss = self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
+        return SequenceClassifierOutputWithPast(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
+                                                attentions=outputs.attentions)

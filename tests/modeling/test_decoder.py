@@ -138,3 +138,18 @@ def test_gradient_checkpointing_gives_the_same_gradients():
     assert lm.is_activation_checkpointing
     for a, b in zip(plain, grads()):
         torch.testing.assert_close(a, b)
+
+
+def test_sequence_classifier_pools_the_last_real_token_with_either_padding():
+    model = minformer.MinformerDecoderForSequenceClassification(decoder_config(num_labels=3)).eval()
+    ids = torch.randint(3, 97, (1, 5))
+    alone = model(ids).logits
+    left = model(torch.cat([torch.zeros(1, 2, dtype=torch.long), ids], 1),
+                 attention_mask=torch.tensor([[0, 0, 1, 1, 1, 1, 1]]),
+                 position_ids=torch.tensor([[0, 0, 0, 1, 2, 3, 4]])).logits
+    right = model(torch.cat([ids, torch.zeros(1, 2, dtype=torch.long)], 1),
+                  attention_mask=torch.tensor([[1, 1, 1, 1, 1, 0, 0]])).logits
+    torch.testing.assert_close(left, alone, atol=1e-5, rtol=0)
+    torch.testing.assert_close(right, alone, atol=1e-5, rtol=0)
+    labels = torch.tensor([2])
+    torch.testing.assert_close(model(ids, labels=labels).loss, torch.nn.functional.cross_entropy(alone, labels))

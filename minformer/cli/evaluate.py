@@ -1,0 +1,35 @@
+"""`minformer evaluate`: perplexity of a language model, or accuracy and macro-F1 of a classifier, with baselines."""
+
+import argparse
+import json
+
+from .sources import add_source_arguments, load_source
+
+
+def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("evaluate", help="perplexity (language models) or accuracy/F1 (classifiers)",
+                                 description="Evaluate a saved minformer model with minformer's offline metrics.")
+    parser.add_argument("model", help="a saved model folder or Hub repo id (with its tokenizer)")
+    add_source_arguments(parser, labelled=True)
+    parser.add_argument("--eval-split", default="test", help="split to evaluate (default test)")
+    parser.add_argument("--block-size", type=int, default=128, help="tokens per evaluated block (default 128)")
+    parser.add_argument("--attn-implementation", help="attention backend: eager, sdpa, chunked, xformers")
+    parser.add_argument("--json", metavar="FILE", help="also write the metrics to this JSON file")
+    parser.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from transformers import AutoConfig
+
+    from ..training.evaluation import evaluate_saved_model
+
+    architecture = (AutoConfig.from_pretrained(args.model).architectures or [""])[0]
+    data = load_source(args, labelled=architecture.endswith("ForSequenceClassification"))
+    metrics = evaluate_saved_model(args.model, data, args.eval_split, args.block_size, args.seed,
+                                   args.attn_implementation)
+    for key, value in metrics.items():
+        print(f"{key:<28}{value:.4f}" if isinstance(value, float) else f"{key:<28}{value}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(metrics, handle, indent=2)
+    return 0

@@ -1,0 +1,112 @@
+"""`minformer pretrain` and `minformer finetune`: the Trainer recipes, with their options."""
+
+import argparse
+
+from .sources import add_source_arguments
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max_steps: int) -> None:
+    group = parser.add_argument_group("run")
+    group.add_argument("--output", required=True, help="the run's folder (checkpoints, final model, plots)")
+    group.add_argument("--overwrite", action="store_true", help="replace an output folder that holds another run")
+    group.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output")
+    group.add_argument("--max-steps", type=int, default=max_steps, help=f"optimizer steps (default {max_steps})")
+    group.add_argument("--batch-size", type=int, default=16, help="sequences per device per step (default 16)")
+    group.add_argument("--gradient-accumulation", type=int, default=1, help="micro-batches per step (default 1)")
+    group.add_argument("--learning-rate", type=float, default=learning_rate, help=f"peak (default {learning_rate})")
+    group.add_argument("--eval-steps", type=int, default=50, help="evaluate every N steps (default 50)")
+    group.add_argument("--logging-steps", type=int, default=10, help="print the loss every N steps (default 10)")
+    group.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps (default 100)")
+    group.add_argument("--attn-implementation", help="attention backend: eager, sdpa, chunked, xformers")
+    group.add_argument("--torch-compile", action="store_true", help="compile the model (opt-in speed-up)")
+    group.add_argument("--num-proc", type=int, help="processes for tokenisation")
+    group.add_argument("--train-seed", type=int, default=0, help="seed of initialisation and data order")
+
+
+def run_options(args: argparse.Namespace):
+    from ..training.options import RunOptions
+
+    return RunOptions(
+        output_dir=args.output, overwrite=args.overwrite, resume=args.resume, max_steps=args.max_steps,
+        batch_size=args.batch_size, gradient_accumulation_steps=args.gradient_accumulation,
+        learning_rate=args.learning_rate, eval_steps=args.eval_steps, logging_steps=args.logging_steps,
+        save_steps=args.save_steps, seed=args.train_seed, num_proc=args.num_proc,
+        attn_implementation=args.attn_implementation, torch_compile=args.torch_compile,
+    )
+
+
+def source_options(args: argparse.Namespace):
+    from ..training.options import SourceOptions
+
+    if sum(bool(x) for x in (args.files, args.dataset, args.builtin)) != 1:
+        raise ValueError("give exactly one text source: FILE ..., --dataset NAME, or --builtin.")
+    return SourceOptions(files=args.files, hub_dataset=args.dataset, hub_config=args.dataset_config,
+                         hub_split=args.split, builtin=args.builtin, text_column=args.text_column,
+                         label_column=getattr(args, "label_column", "label"), seed=args.seed)
+
+
+def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
+    from ..training.presets import PRESETS
+
+    parser = commands.add_parser("pretrain", help="pretrain a decoder (causal LM) or an encoder (masked LM)",
+                                 description="Pretrain a minformer model from scratch with transformers.Trainer.")
+    parser.add_argument("--family", choices=["decoder", "encoder"], default="decoder",
+                        help="decoder: causal LM (GPT-like); encoder: masked LM (BERT-like)")
+    add_source_arguments(parser)
+    model = parser.add_argument_group("model")
+    model.add_argument("--preset", default="small", help=f"model size: {', '.join(PRESETS)} (default small); "
+                                                         "`minformer presets` shows their parameter counts")
+    model.add_argument("--hidden-size", type=int)
+    model.add_argument("--num-layers", type=int)
+    model.add_argument("--num-heads", type=int)
+    model.add_argument("--intermediate-size", type=int)
+    model.add_argument("--block-size", type=int, default=128, help="tokens per training sequence (default 128)")
+    model.add_argument("--tokenizer", help="a saved tokenizer folder (default: train one on the training split)")
+    model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
+    add_run_arguments(parser, learning_rate=1e-3, max_steps=500)
+    parser.set_defaults(run=run_pretrain)
+
+
+def run_pretrain(args: argparse.Namespace) -> int:
+    from ..training.pretrain import PretrainOptions, pretrain
+
+    pretrain(PretrainOptions(
+        family=args.family, source=source_options(args), run=run_options(args), tokenizer=args.tokenizer,
+        vocab_size=args.vocab_size, preset=args.preset, hidden_size=args.hidden_size,
+        num_hidden_layers=args.num_layers, num_attention_heads=args.num_heads,
+        intermediate_size=args.intermediate_size, block_size=args.block_size,
+    ))
+    return 0
+
+
+def add_finetune_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("finetune", help="fine-tune a pretrained model for sequence classification",
+                                 description="Fine-tune a pretrained minformer encoder or decoder as a classifier.")
+    parser.add_argument("model", help="a pretrained minformer folder or Hub repo id (with its tokenizer)")
+    add_source_arguments(parser, labelled=True)
+    parser.add_argument("--max-length", type=int, default=128, help="truncate texts to this many tokens")
+    parser.add_argument("--num-labels", type=int, help="expected number of labels (checked against the data)")
+    add_run_arguments(parser, learning_rate=3e-4, max_steps=200)
+    parser.set_defaults(run=run_finetune)
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    from ..training.finetune import FinetuneOptions, finetune
+
+    finetune(FinetuneOptions(model=args.model, source=source_options(args), run=run_options(args),
+                             max_length=args.max_length, num_labels=args.num_labels))
+    return 0
+
+
+def add_presets_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("presets", help="show the model-size presets and their parameter counts")
+    parser.add_argument("--vocab-size", type=int, default=8192)
+    parser.set_defaults(run=run_presets)
+
+
+def run_presets(args: argparse.Namespace) -> int:
+    from ..training.presets import PRESETS, describe
+
+    for name in PRESETS:
+        print(f"{name:<6} {describe(name, args.vocab_size)}")
+    return 0

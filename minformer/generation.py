@@ -1,0 +1,25 @@
+"""Text generation from a saved decoder: left-padded batched prompts, greedy or sampled, with the KV cache."""
+
+
+def generate_texts(model_path: str, prompts: list[str], max_new_tokens: int = 50, greedy: bool = False,
+                   temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95, num_samples: int = 1,
+                   seed: int = 0, attn_implementation: str | None = None) -> list[str]:
+    """Prompt + continuation for each prompt and sample."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+
+    if temperature <= 0 or not 0 < top_p <= 1 or top_k < 0 or max_new_tokens < 1:
+        raise ValueError("need temperature > 0, 0 < top_p <= 1, top_k >= 0 and max_new_tokens >= 1 "
+                         "(use --greedy for deterministic decoding).")
+    options = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    model = AutoModelForCausalLM.from_pretrained(model_path, **options).eval()
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer.padding_side = "left"  # batched prompts end where generation starts
+    set_seed(seed)
+    inputs = tokenizer(prompts, return_tensors="pt", padding=True)
+    sampling = {"do_sample": False} if greedy else {"do_sample": True, "temperature": temperature, "top_k": top_k,
+                                                     "top_p": top_p}
+    with torch.no_grad():
+        output = model.generate(**inputs, max_new_tokens=max_new_tokens, num_return_sequences=num_samples,
+                                pad_token_id=tokenizer.pad_token_id, **sampling)
+    return tokenizer.batch_decode(output, skip_special_tokens=True)

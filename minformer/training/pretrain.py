@@ -1,0 +1,112 @@
+"""Pretraining from scratch: masked-LM for an encoder, causal LM for a decoder, with `transformers.Trainer`."""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transformers import AutoConfig, AutoTokenizer, set_seed
+
+from ..data import causal_lm_collator, load_text, masked_lm_collator, pack_blocks, tokenize
+from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
+from ..tokenization import for_family, train_bpe
+from .evaluation import language_model_perplexity, unigram_perplexity
+from .options import RunOptions, SourceOptions
+from .presets import check_preset, model_config, parameter_count
+from .setup import claim_output, finish, training_arguments
+from .trainer import MinformerTrainer
+
+MAX_EVAL_BLOCKS = 256  # validation blocks used during training (all of them for the final numbers)
+
+
+@dataclass
+class PretrainOptions:
+    family: str = "decoder"  # "decoder" (causal LM) or "encoder" (masked LM)
+    source: SourceOptions = field(default_factory=SourceOptions)
+    run: RunOptions = field(default_factory=RunOptions)
+    tokenizer: str | None = None  # a saved tokenizer folder; None trains one on the training split
+    vocab_size: int = 8192
+    preset: str | None = "small"
+    hidden_size: int | None = None
+    num_hidden_layers: int | None = None
+    num_attention_heads: int | None = None
+    intermediate_size: int | None = None
+    block_size: int = 128  # tokens per training sequence
+    mlm_probability: float = 0.15
+
+
+def _tokenizer(options: PretrainOptions, texts, resume: bool):
+    output = Path(options.run.output_dir)
+    if resume or (output / "tokenizer.json").is_file():
+        return AutoTokenizer.from_pretrained(output)
+    if options.tokenizer:
+        return AutoTokenizer.from_pretrained(options.tokenizer)
+    bpe = train_bpe(texts, vocab_size=options.vocab_size, length=None)
+    return for_family(bpe, options.family, model_max_length=options.block_size)
+
+
+def pretrain(options: PretrainOptions) -> dict:
+    """Train, evaluate and save a model; return the run's summary (also written to summary.json)."""
+    if options.family not in ("decoder", "encoder"):
+        raise ValueError(f"unknown model family {options.family!r}; use 'decoder' or 'encoder'.")
+    check_preset(options.preset)
+    run = options.run
+    checkpoint = claim_output(run)
+    started = time.perf_counter()
+    set_seed(run.seed)
+    args = training_arguments(run)
+    source = options.source
+    data = load_text(files=source.files or None, hub_dataset=source.hub_dataset, hub_config=source.hub_config,
+                     hub_split=source.hub_split, builtin="corpus" if source.builtin else None,
+                     text_column=source.text_column, seed=source.seed)
+    if "validation" not in data:
+        raise ValueError("the text is too short to hold out a validation split; give more text.")
+    with args.main_process_first(desc="tokenizer"):
+        tokenizer = _tokenizer(options, (t for b in data["train"].iter(1000) for t in b["text"]), checkpoint is not None)
+        if args.should_save:
+            tokenizer.save_pretrained(run.output_dir)
+    special = {"pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
+               "eos_token_id": tokenizer.eos_token_id}
+    if checkpoint:
+        config = AutoConfig.from_pretrained(checkpoint)
+    else:
+        config = model_config(options.family, options.preset, len(tokenizer), options.block_size, special,
+                              hidden_size=options.hidden_size, num_hidden_layers=options.num_hidden_layers,
+                              num_attention_heads=options.num_attention_heads,
+                              intermediate_size=options.intermediate_size)
+    if config.vocab_size != len(tokenizer):
+        raise ValueError(f"the tokenizer has {len(tokenizer)} tokens but the model expects {config.vocab_size}; "
+                         "use the tokenizer the model was built with.")
+    model_class = MinformerDecoderForCausalLM if options.family == "decoder" else MinformerEncoderForMaskedLM
+    model = model_class(config)
+    if run.attn_implementation:
+        model.set_attn_implementation(run.attn_implementation)
+    print(f"{model_class.__name__}: {parameter_count(config) / 1e6:.2f} M parameters, "
+          f"{config.num_hidden_layers} layers × {config.hidden_size}, attention={model.attention_backend}")
+
+    separator = tokenizer.eos_token_id if options.family == "decoder" else None
+    tokenized = tokenize(data, tokenizer, num_proc=run.num_proc)
+    train_blocks = pack_blocks(tokenized["train"], options.block_size, separator)
+    eval_blocks = pack_blocks(tokenized["validation"], options.block_size, separator)
+    if options.family == "decoder":
+        collator, eval_collator = causal_lm_collator(tokenizer), causal_lm_collator(tokenizer)
+    else:
+        collator = masked_lm_collator(tokenizer, options.mlm_probability)
+        eval_collator = masked_lm_collator(tokenizer, options.mlm_probability, seed=run.seed)
+    print(f"{len(train_blocks):,} training blocks and {len(eval_blocks):,} validation blocks of "
+          f"{options.block_size} tokens")
+    trainer = MinformerTrainer(
+        model=model, args=args, train_dataset=train_blocks,
+        eval_dataset=eval_blocks.select(range(min(MAX_EVAL_BLOCKS, len(eval_blocks)))),
+        data_collator=collator, processing_class=tokenizer,
+    )
+    start_step = int(Path(checkpoint).name.split("-")[-1]) if checkpoint else 0
+    train_seconds = trainer.train(resume_from_checkpoint=checkpoint).metrics["train_runtime"]
+
+    metrics = language_model_perplexity(trainer.model, eval_blocks, eval_collator)
+    final = {"parameters": parameter_count(config), "validation_perplexity": metrics["perplexity"],
+             "validation_mean_nll": metrics["mean_nll"]}
+    if options.family == "decoder":
+        final["unigram_perplexity"] = unigram_perplexity(train_blocks, eval_blocks, len(tokenizer))
+    tokens_per_step = run.batch_size * run.gradient_accumulation_steps * args.world_size * options.block_size
+    return finish(trainer, run, started, train_seconds, start_step, tokens_per_step, final,
+                  f"{options.family} pretraining ({model_class.__name__})")

@@ -1,0 +1,90 @@
+"""Steps every training command takes before training: claim the output folder, build the TrainingArguments,
+and finish: final save, summary and loss plot."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import torch
+from transformers import TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+from ..atomic import check_output_folder
+from .options import RunOptions
+from .run_report import format_summary, plot_losses, write_summary
+
+
+def claim_output(run: RunOptions) -> str | None:
+    """Refuse a folder that holds another run unless --overwrite or --resume; return the checkpoint to resume.
+    Under torchrun / accelerate only the first process claims the folder; the others only look for checkpoints."""
+    output = Path(run.output_dir)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return get_last_checkpoint(str(output)) if run.resume and output.is_dir() else None
+    if run.resume:
+        checkpoint = get_last_checkpoint(str(output)) if output.is_dir() else None
+        if checkpoint is None:
+            raise ValueError(f"--resume: {output} holds no checkpoint-N folder to resume from; run without "
+                             "--resume to start a new run.")
+        return checkpoint
+    if run.overwrite and output.is_dir():
+        shutil.rmtree(output)
+    try:
+        check_output_folder(output, overwrite=False)
+    except FileExistsError:
+        raise FileExistsError(f"{output} already holds a run; pass --resume to continue it or --overwrite to "
+                              "replace it.") from None
+    output.mkdir(parents=True, exist_ok=True)
+    return None
+
+
+def training_arguments(run: RunOptions, evaluate: bool = True, **extra) -> TrainingArguments:
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1  # set by torchrun and accelerate launch
+    return TrainingArguments(
+        output_dir=run.output_dir,
+        max_steps=run.max_steps,
+        per_device_train_batch_size=run.batch_size,
+        per_device_eval_batch_size=run.batch_size,
+        gradient_accumulation_steps=run.gradient_accumulation_steps,
+        learning_rate=run.learning_rate,
+        warmup_steps=run.warmup_ratio,  # a float below 1 is a fraction of max_steps
+        weight_decay=run.weight_decay,
+        lr_scheduler_type="cosine",
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=run.eval_steps,
+        logging_steps=run.logging_steps,
+        save_strategy="steps",
+        save_steps=run.save_steps,
+        save_total_limit=run.save_total_limit,
+        seed=run.seed,
+        data_seed=run.seed,
+        use_cpu=not torch.cuda.is_available(),
+        ddp_backend="gloo" if distributed and not torch.cuda.is_available() else None,  # torchrun on CPUs
+        torch_compile=run.torch_compile,
+        report_to=run.report_to,
+        dataloader_num_workers=0,
+        **extra,
+    )
+
+
+def finish(trainer, run: RunOptions, started: float, train_seconds: float, start_step: int, tokens_per_step: int,
+           metrics: dict, title: str) -> dict:
+    """Save the final model (+ tokenizer, trainer_state.json), the summary JSON and the loss plot; print them."""
+    output = Path(run.output_dir)
+    trainer.save_model(str(output))
+    trainer.save_state()
+    steps = trainer.state.global_step
+    summary = {
+        "steps": steps,
+        "tokens_seen": steps * tokens_per_step,
+        "train_seconds": round(train_seconds, 1),
+        "tokens_per_second": round((steps - start_step) * tokens_per_step / train_seconds, 1),
+        "total_seconds": round(time.perf_counter() - started, 1),  # with data preparation and evaluation
+        **metrics,
+    }
+    if trainer.is_world_process_zero():
+        write_summary(output, summary)
+        plot_losses(trainer.state, output / "loss.png", title)
+        print(format_summary(summary))
+        print(f"saved the model, tokenizer, summary.json and loss.png to {output}")
+    return summary

@@ -1,0 +1,65 @@
+"""A run killed at any point resumes to the same final step; the same command runs under torchrun with 2 processes
+(gloo on CPU) and matches a 1-process run with the same global batch."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from transformers import AutoModelForCausalLM
+
+from minformer.cli.main import main
+from tests.training.conftest import logged_losses, pretrain_args
+
+
+def test_killed_run_resumes_to_the_same_final_step(tmp_path):
+    steps = 120
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    assert main(pretrain_args("decoder", full, steps=steps)) == 0
+    process = subprocess.Popen([sys.executable, "-m", "minformer.cli.main", *pretrain_args("decoder", killed, steps)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (killed / "checkpoint-40").exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    checkpoints = sorted(killed.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    assert checkpoints and int(checkpoints[-1].name.split("-")[1]) < steps  # killed before the end
+    for checkpoint in checkpoints:  # whatever moment the kill hit, every checkpoint is whole
+        assert (checkpoint / "trainer_state.json").is_file() and (checkpoint / "optimizer.pt").is_file()
+        AutoModelForCausalLM.from_pretrained(checkpoint)
+
+    assert main(pretrain_args("decoder", killed, steps, extra=["--resume"])) == 0
+    resumed = json.loads((killed / "summary.json").read_text())
+    uninterrupted = json.loads((full / "summary.json").read_text())
+    assert resumed["steps"] == uninterrupted["steps"] == steps
+    assert abs(resumed["validation_mean_nll"] - uninterrupted["validation_mean_nll"]) < 0.05
+    assert logged_losses(killed)[-1][0] == steps
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_torchrun_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
+    common = ["--logging-steps", "1", "--eval-steps", "1000", "--learning-rate", "1e-3"]
+    one = tmp_path / "one"
+    assert main(pretrain_args("decoder", one, steps=4, extra=[*common, "--batch-size", "8"])) == 0
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    two = tmp_path / "two"
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+         "-m", "minformer.cli.main", *pretrain_args("decoder", two, steps=4, extra=[*common, "--batch-size", "4"])],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    single, distributed = logged_losses(one), logged_losses(two)
+    assert [step for step, _ in distributed] == [1, 2, 3, 4]
+    for (_, a), (_, b) in zip(single, distributed):
+        assert abs(a - b) < 1e-3 * a, (single, distributed)
+    summary = json.loads((two / "summary.json").read_text())
+    assert summary["tokens_seen"] == 4 * 8 * 32  # 2 processes × 4 sequences × 32 tokens per step
