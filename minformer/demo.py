@@ -45,14 +45,14 @@ def demo(output_dir: str = "runs/demo", overwrite: bool = False, scale: float = 
     print("== 2/5 pretraining a decoder (causal LM)")
     decoder = pretrain(PretrainOptions(family="decoder", source=SourceOptions(builtin=True),
                                        tokenizer=str(output / "tokenizer-decoder"), preset="small", block_size=128,
-                                       run=run("decoder", 800, 2e-3, 200)))
+                                       run=run("decoder", 600, 2e-3, 150)))
     print("== 3/5 pretraining an encoder (masked LM)")
     encoder = pretrain(PretrainOptions(family="encoder", source=SourceOptions(builtin=True),
                                        tokenizer=str(output / "tokenizer-encoder"), preset="small", block_size=128,
-                                       run=run("encoder", 800, 2e-3, 200)))
+                                       run=run("encoder", 500, 2e-3, 125)))
     print("== 4/5 fine-tuning the encoder: which standard-library package does a docstring come from?")
     classifier = finetune(FinetuneOptions(model=str(output / "encoder"), source=SourceOptions(builtin=True),
-                                          run=run("classifier", 400, 5e-4, 100)))
+                                          run=run("classifier", 300, 5e-4, 100)))
 
     print("== 5/5 evaluation on the test splits, and generation")
     labelled = load_text(builtin="labelled")

@@ -12,7 +12,7 @@ from .train_tokenizer import add_train_tokenizer_command
 from .training import add_finetune_command, add_presets_command, add_pretrain_command
 
 # errors caused by the user's input: reported in one line with exit code 2, without a traceback
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, ImportError)
+USER_ERRORS = (ValueError, OSError, ImportError)  # OSError: missing files, unknown Hub repos, existing outputs
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,19 @@
+"""`minformer demo` end to end at a tiny scale (the README runs it at full scale)."""
+
+import json
+
+from minformer.cli.main import main
+
+
+def test_demo_writes_everything_into_one_folder(tmp_path, capsys):
+    output = tmp_path / "demo"
+    assert main(["demo", "--output", str(output), "--scale", "0.005"]) == 0
+    printed = capsys.readouterr().out
+    assert "decoder test perplexity" in printed and "unigram model of the same tokens" in printed
+    assert "classifier test accuracy" in printed and "majority class" in printed
+    for name in ("report.md", "metrics.json", "decoder/loss.png", "encoder/loss.png", "classifier/loss.png",
+                 "decoder/model.safetensors", "tokenizer-decoder/tokenizer.json", "classifier/config.json"):
+        assert (output / name).is_file(), name
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert len(metrics["samples"]) == 3 and metrics["decoder"]["unigram_perplexity"] > 1
+    assert main(["demo", "--output", str(output), "--scale", "0.005"]) == 2  # refuses to clobber without --overwrite
