@@ -16,10 +16,12 @@ from .modeling import (
     MinformerEncoderModel,
 )
 from .registration import register_auto_classes
+from .text2text_pipeline import register_text2text_pipeline
 
 __version__ = "0.1.0"
 
 register_auto_classes()
+register_text2text_pipeline()
 
 __all__ = [
     "MinformerDecoderConfig",

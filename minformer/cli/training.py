@@ -50,9 +50,11 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
 
     parser = commands.add_parser("pretrain", help="pretrain a decoder (causal LM) or an encoder (masked LM)",
                                  description="Pretrain a minformer model from scratch with transformers.Trainer.")
-    parser.add_argument("--family", choices=["decoder", "encoder"], default="decoder",
-                        help="decoder: causal LM (GPT-like); encoder: masked LM (BERT-like)")
+    parser.add_argument("--family", choices=["decoder", "encoder", "seq2seq"], default="decoder",
+                        help="decoder: causal LM (GPT-like); encoder: masked LM (BERT-like); seq2seq: encoder-decoder "
+                             "on source/target pairs (--builtin: the word-reversal task)")
     add_source_arguments(parser)
+    parser.add_argument("--target-column", default="target", help="seq2seq: column of the target text")
     model = parser.add_argument_group("model")
     model.add_argument("--preset", default="small", help=f"model size: {', '.join(PRESETS)} (default small); "
                                                          "`minformer presets` shows their parameter counts")
@@ -70,6 +72,17 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
 def run_pretrain(args: argparse.Namespace) -> int:
     from ..training.pretrain import PretrainOptions, pretrain
 
+    if args.family == "seq2seq":
+        from ..training.seq2seq import Seq2SeqOptions, train_seq2seq
+
+        if any(getattr(args, name) is not None for name in ("hidden_size", "num_layers", "num_heads",
+                                                             "intermediate_size")):
+            raise ValueError("--family seq2seq takes its sizes from --preset (tiny, small, base).")
+        train_seq2seq(Seq2SeqOptions(source=source_options(args), run=run_options(args),
+                                     source_column=args.text_column, target_column=args.target_column,
+                                     tokenizer=args.tokenizer, vocab_size=args.vocab_size, preset=args.preset,
+                                     max_length=args.block_size))
+        return 0
     pretrain(PretrainOptions(
         family=args.family, source=source_options(args), run=run_options(args), tokenizer=args.tokenizer,
         vocab_size=args.vocab_size, preset=args.preset, hidden_size=args.hidden_size,
@@ -80,9 +93,13 @@ def run_pretrain(args: argparse.Namespace) -> int:
 
 
 def add_finetune_command(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("finetune", help="fine-tune a pretrained model for sequence classification",
-                                 description="Fine-tune a pretrained minformer encoder or decoder as a classifier.")
-    parser.add_argument("model", help="a pretrained minformer folder or Hub repo id (with its tokenizer)")
+    parser = commands.add_parser("finetune", help="fine-tune a pretrained model: classifier or seq2seq",
+                                 description="Fine-tune a pretrained minformer encoder or decoder as a classifier, "
+                                             "or a pretrained encoder + decoder as a sequence-to-sequence model.")
+    parser.add_argument("model", help="a pretrained minformer folder or Hub repo id (with its tokenizer); the "
+                                      "encoder for --task seq2seq")
+    parser.add_argument("--task", choices=["sequence-classification", "seq2seq"], default="sequence-classification")
+    parser.add_argument("--decoder", help="--task seq2seq: the pretrained minformer decoder to warm-start from")
     add_source_arguments(parser, labelled=True)
     parser.add_argument("--max-length", type=int, default=128, help="truncate texts to this many tokens")
     parser.add_argument("--num-labels", type=int, help="expected number of labels (checked against the data)")
@@ -93,6 +110,15 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
 def run_finetune(args: argparse.Namespace) -> int:
     from ..training.finetune import FinetuneOptions, finetune
 
+    if args.task == "seq2seq":
+        from ..training.seq2seq import Seq2SeqOptions, train_seq2seq
+
+        if not args.decoder:
+            raise ValueError("--task seq2seq needs --decoder DECODER (a pretrained minformer decoder folder).")
+        train_seq2seq(Seq2SeqOptions(source=source_options(args), run=run_options(args), encoder=args.model,
+                                     decoder=args.decoder, source_column=args.text_column,
+                                     target_column=args.label_column, max_length=args.max_length))
+        return 0
     finetune(FinetuneOptions(model=args.model, source=source_options(args), run=run_options(args),
                              max_length=args.max_length, num_labels=args.num_labels))
     return 0

@@ -4,6 +4,8 @@
   and every docstring of the standard library's Python sources (modules, classes, functions), one document each.
 * `builtin_labelled()`: a classification task on docstrings: which standard-library package a docstring comes
   from (asyncio, email, http, importlib, logging, multiprocessing, unittest, xml), balanced by capping each class.
+* `builtin_seq2seq()`: a translation-style task: the first words of a docstring's first line (`source`) and the
+  same words in reverse order (`target`), which a sequence-to-sequence model must learn to reorder.
 
 Sources are read with `ast` (nothing is imported or executed) in sorted order, and each document is assigned to
 train / validation / test by a hash of its identity and the seed, so the same Python gives the same splits every run.
@@ -13,6 +15,7 @@ The exact sizes depend on the Python version; the README lists them for the Pyth
 import ast
 import functools
 import hashlib
+import re
 import os
 import sysconfig
 from collections.abc import Iterator
@@ -109,3 +112,28 @@ def builtin_labelled(seed: int = 0, per_class: int = 110) -> datasets.DatasetDic
             split["label"].append(label)
     return datasets.DatasetDict({name: datasets.Dataset.from_dict(columns, features=features)
                                  for name, columns in rows.items()})
+
+
+SEQ2SEQ_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[.,]?$")  # plain words, so the task is about order, not symbols
+
+
+def builtin_seq2seq(seed: int = 0, min_words: int = 3, max_words: int = 6) -> datasets.DatasetDict:
+    """Word-order reversal of docstring openings: `source` = the first `max_words` plain words of a docstring's
+    first line, `target` = those words reversed; distinct sources only, split 80/10/10."""
+    rows = {name: {"source": [], "target": []} for name, _ in LABELLED_SPLITS}
+    seen: set[str] = set()
+    for _, identity, text in stdlib_docstrings():
+        words = []
+        for word in text.split("\n", 1)[0].split():
+            if not SEQ2SEQ_WORD.match(word):
+                break
+            words.append(word)
+        words = words[:max_words]
+        source = " ".join(words)
+        if len(words) < min_words or source in seen:
+            continue
+        seen.add(source)
+        split = rows[_split_of(identity, seed, LABELLED_SPLITS)]
+        split["source"].append(source)
+        split["target"].append(" ".join(reversed(words)))
+    return datasets.DatasetDict({name: datasets.Dataset.from_dict(columns) for name, columns in rows.items()})

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-METRICS = ("accuracy", "f1", "perplexity")
+METRICS = ("accuracy", "bleu", "exact_match", "f1", "perplexity")
 
 
 def load_metric(name: str):

@@ -38,9 +38,10 @@ def claim_output(run: RunOptions) -> str | None:
     return None
 
 
-def training_arguments(run: RunOptions, evaluate: bool = True, **extra) -> TrainingArguments:
+def training_arguments(run: RunOptions, evaluate: bool = True, arguments_class: type = TrainingArguments,
+                       **extra) -> TrainingArguments:
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1  # set by torchrun and accelerate launch
-    return TrainingArguments(
+    return arguments_class(
         output_dir=run.output_dir,
         max_steps=run.max_steps,
         per_device_train_batch_size=run.batch_size,

@@ -4,14 +4,14 @@ folder and renamed into place (`checkpoint-N`) only when complete, so `--resume`
 import os
 import shutil
 
-from transformers import Trainer
+from transformers import Seq2SeqTrainer, Trainer
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 STAGING = ".checkpoint-staging"  # not matched by transformers' checkpoint-N pattern
 
 
-class MinformerTrainer(Trainer):
-    """The stock Trainer; only checkpoint writing differs (write, then rename)."""
+class AtomicCheckpoints:
+    """Mixed into a Trainer class: checkpoint writing becomes write-then-rename."""
 
     def _save_checkpoint(self, model, trial) -> None:
         run_dir = self._get_output_dir(trial=trial)
@@ -36,3 +36,16 @@ class MinformerTrainer(Trainer):
                 os.rmdir(staging_root)
             rotate_checkpoints(output_dir=run_dir, save_total_limit=self.args.save_total_limit, use_mtime=False)
         self.accelerator.wait_for_everyone()
+
+
+class MinformerTrainer(AtomicCheckpoints, Trainer):
+    """The stock Trainer with atomic checkpoints."""
+
+
+class MinformerSeq2SeqTrainer(AtomicCheckpoints, Seq2SeqTrainer):
+    """The stock Seq2SeqTrainer with atomic checkpoints. `EncoderDecoderModel` computes a mean loss and ignores
+    the Trainer's `num_items_in_batch`, so the Trainer must divide by the accumulation steps itself."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model_accepts_loss_kwargs = False
