@@ -7,7 +7,9 @@ from pathlib import Path
 
 import datasets
 
-from .builtin import builtin_corpus, builtin_labelled
+from .builtin import builtin_corpus, builtin_labelled, builtin_seq2seq
+
+BUILTINS = {"corpus": builtin_corpus, "labelled": builtin_labelled, "seq2seq": builtin_seq2seq}
 
 FILE_BUILDERS = {".txt": "text", ".text": "text", ".jsonl": "json", ".json": "json", ".csv": "csv",
                  ".parquet": "parquet"}
@@ -124,16 +126,17 @@ def load_text(
 ) -> datasets.DatasetDict:
     """Text from exactly one source, as train/validation/test splits with a `text` (and optional `label`) column.
 
-    builtin: "corpus" (unlabelled) or "labelled" (the package-of-a-docstring task).
+    builtin: "corpus" (unlabelled), "labelled" (the package-of-a-docstring task) or "seq2seq" (word reversal,
+    columns `source` and `target`).
     """
     chosen = [name for name, value in (("files", files), ("hub_dataset", hub_dataset), ("builtin", builtin))
               if value]
     if len(chosen) != 1:
         raise ValueError(f"give exactly one text source (files, a Hub dataset, or builtin), got {chosen or 'none'}.")
     if builtin:
-        if builtin not in ("corpus", "labelled"):
-            raise ValueError(f"unknown built-in data {builtin!r}; use 'corpus' or 'labelled'.")
-        return builtin_corpus(seed) if builtin == "corpus" else builtin_labelled(seed)
+        if builtin not in BUILTINS:
+            raise ValueError(f"unknown built-in data {builtin!r}; use {', '.join(map(repr, BUILTINS))}.")
+        return BUILTINS[builtin](seed)
     if files:
         where, data = f"the files {[str(f) for f in files]}", _from_files(files)
     else:

@@ -7,7 +7,7 @@ import datasets
 import numpy as np
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
-from ..data import classification_collator, load_text, tokenize
+from ..data import classification_collator, tokenize
 from ..metrics import load_metric
 from .evaluation import classification_metrics, majority_baseline
 from .options import RunOptions, SourceOptions
@@ -56,10 +56,7 @@ def finetune(options: FinetuneOptions) -> dict:
     checkpoint = claim_output(run)
     started = time.perf_counter()
     set_seed(run.seed)
-    source = options.source
-    data = load_text(files=source.files or None, hub_dataset=source.hub_dataset, hub_config=source.hub_config,
-                     hub_split=source.hub_split, builtin="labelled" if source.builtin else None,
-                     text_column=source.text_column, label_column=source.label_column, seed=source.seed)
+    data = options.source.load(builtin="labelled", label_column=options.source.label_column)
     data, names = label_names(data, options.num_labels)
     tokenizer = AutoTokenizer.from_pretrained(options.model)
     config = AutoConfig.from_pretrained(checkpoint or options.model)

@@ -14,6 +14,14 @@ class SourceOptions:
     label_column: str = "label"
     seed: int = 0  # of the train/validation/test split
 
+    def load(self, builtin: str, text_column: str | None = None, label_column: str | None = None):
+        """The DatasetDict these options name; `builtin` says which built-in data --builtin means."""
+        from ..data import load_text
+
+        return load_text(files=self.files or None, hub_dataset=self.hub_dataset, hub_config=self.hub_config,
+                         hub_split=self.hub_split, builtin=builtin if self.builtin else None,
+                         text_column=text_column or self.text_column, label_column=label_column, seed=self.seed)
+
 
 @dataclass
 class RunOptions:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
 
-from ..data import causal_lm_collator, load_text, masked_lm_collator, pack_blocks, tokenize
+from ..data import causal_lm_collator, masked_lm_collator, pack_blocks, tokenize
 from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
 from ..tokenization import for_family, train_bpe
 from .evaluation import language_model_perplexity, unigram_perplexity
@@ -54,10 +54,7 @@ def pretrain(options: PretrainOptions) -> dict:
     started = time.perf_counter()
     set_seed(run.seed)
     args = training_arguments(run)
-    source = options.source
-    data = load_text(files=source.files or None, hub_dataset=source.hub_dataset, hub_config=source.hub_config,
-                     hub_split=source.hub_split, builtin="corpus" if source.builtin else None,
-                     text_column=source.text_column, seed=source.seed)
+    data = options.source.load(builtin="corpus")
     if "validation" not in data:
         raise ValueError("the text is too short to hold out a validation split; give more text.")
     with args.main_process_first(desc="tokenizer"):

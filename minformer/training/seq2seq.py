@@ -8,8 +8,6 @@ import datasets
 import torch
 from transformers import AutoTokenizer, DataCollatorForSeq2Seq, Seq2SeqTrainingArguments, set_seed
 
-from ..data import load_text
-from ..data.builtin import builtin_seq2seq
 from ..metrics import load_metric
 from ..modeling.seq2seq import seq2seq_from_configs, seq2seq_from_pretrained
 from ..tokenization import for_family, train_bpe
@@ -34,13 +32,9 @@ class Seq2SeqOptions:
 
 
 def _data(options: Seq2SeqOptions) -> datasets.DatasetDict:
-    source = options.source
-    if source.builtin:
-        return builtin_seq2seq(seed=source.seed)
-    data = load_text(files=source.files or None, hub_dataset=source.hub_dataset, hub_config=source.hub_config,
-                     hub_split=source.hub_split, text_column=options.source_column,
-                     label_column=options.target_column, seed=source.seed)
-    return data.rename_columns({"text": "source", "label": "target"})
+    data = options.source.load(builtin="seq2seq", text_column=options.source_column,
+                               label_column=options.target_column)
+    return data if options.source.builtin else data.rename_columns({"text": "source", "label": "target"})
 
 
 def _model_and_tokenizer(options: Seq2SeqOptions, data: datasets.DatasetDict):

@@ -70,7 +70,7 @@ def test_exactly_one_source_and_known_builtins(tmp_path):
         load_text()
     with pytest.raises(ValueError, match="exactly one text source"):
         load_text(files=[write(tmp_path, "txt")], builtin="corpus")
-    with pytest.raises(ValueError, match="unknown built-in data 'wiki'"):
+    with pytest.raises(ValueError, match="unknown built-in data 'wiki'; use 'corpus', 'labelled', 'seq2seq'"):
         load_text(builtin="wiki")
     with pytest.raises(ValueError, match=r"unsupported file type \['.docx'\]"):
         (tmp_path / "a.docx").write_text("x")
