@@ -8,6 +8,7 @@ from .backends import add_backends_command
 from .demo import add_demo_command
 from .evaluate import add_evaluate_command
 from .generate import add_generate_command
+from .push import add_push_command
 from .train_tokenizer import add_train_tokenizer_command
 from .training import add_finetune_command, add_presets_command, add_pretrain_command
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_finetune_command(commands)
     add_evaluate_command(commands)
     add_generate_command(commands)
+    add_push_command(commands)
     add_demo_command(commands)
     add_presets_command(commands)
     add_backends_command(commands)

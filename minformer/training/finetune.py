@@ -81,7 +81,8 @@ def finetune(options: FinetuneOptions) -> dict:
     evaluation = "test" if "test" in encoded else "validation"
     metrics = classification_metrics(trainer.model, encoded[evaluation], collator)
     final = {f"{evaluation}_accuracy": metrics["accuracy"], f"{evaluation}_macro_f1": metrics["f1"],
-             "majority_baseline_accuracy": majority_baseline(data["train"]["label"], data[evaluation]["label"])}
+             "majority_baseline_accuracy": majority_baseline(data["train"]["label"], data[evaluation]["label"]),
+             "base_model": options.model, **options.source.describe("labelled")}
     mean_tokens = sum(len(ids) for ids in encoded["train"]["input_ids"]) / len(encoded["train"])
     tokens_per_step = round(mean_tokens * run.batch_size * run.gradient_accumulation_steps * trainer.args.world_size)
     return finish(trainer, run, started, train_seconds, start_step, tokens_per_step, final,

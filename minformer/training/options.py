@@ -14,6 +14,14 @@ class SourceOptions:
     label_column: str = "label"
     seed: int = 0  # of the train/validation/test split
 
+    def describe(self, builtin: str) -> dict:
+        """What the data was, for summaries and model cards (`data_id` only for Hub datasets)."""
+        if self.builtin:
+            return {"data": f"minformer's built-in {builtin} data (Python's own documentation and docstrings)"}
+        if self.hub_dataset:
+            return {"data": f"the Hub dataset {self.hub_dataset}", "data_id": self.hub_dataset}
+        return {"data": "local files: " + ", ".join(str(f).rsplit("/", 1)[-1] for f in self.files)}
+
     def load(self, builtin: str, text_column: str | None = None, label_column: str | None = None):
         """The DatasetDict these options name; `builtin` says which built-in data --builtin means."""
         from ..data import load_text

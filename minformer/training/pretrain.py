@@ -101,7 +101,7 @@ def pretrain(options: PretrainOptions) -> dict:
 
     metrics = language_model_perplexity(trainer.model, eval_blocks, eval_collator)
     final = {"parameters": parameter_count(config), "validation_perplexity": metrics["perplexity"],
-             "validation_mean_nll": metrics["mean_nll"]}
+             "validation_mean_nll": metrics["mean_nll"], **options.source.describe("corpus")}
     if options.family == "decoder":
         final["unigram_perplexity"] = unigram_perplexity(train_blocks, eval_blocks, len(tokenizer))
     tokens_per_step = run.batch_size * run.gradient_accumulation_steps * args.world_size * options.block_size

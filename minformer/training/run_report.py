@@ -50,4 +50,4 @@ def _number(value) -> str:
 def format_summary(summary: dict) -> str:
     width = max(len(key) for key in summary) + 2
     return "\n".join(f"{key:<{width}}{_number(value)}" for key, value in summary.items()
-                     if not isinstance(value, (dict, list)))
+                     if not isinstance(value, (dict, list)) and key not in ("data", "data_id", "base_model"))

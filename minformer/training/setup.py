@@ -1,7 +1,10 @@
 """Steps every training command takes before training: claim the output folder, build the TrainingArguments,
 and finish: final save, summary and loss plot."""
 
+import dataclasses
+import json
 import os
+import platform
 import shutil
 import time
 from pathlib import Path
@@ -68,6 +71,18 @@ def training_arguments(run: RunOptions, evaluate: bool = True, arguments_class: 
     )
 
 
+def hardware() -> str:
+    if torch.cuda.is_available():
+        return f"{torch.cuda.device_count()} × {torch.cuda.get_device_name(0)}"
+    cpu = platform.processor() or "CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores (CPU only)"
+
+
 def finish(trainer, run: RunOptions, started: float, train_seconds: float, start_step: int, tokens_per_step: int,
            metrics: dict, title: str) -> dict:
     """Save the final model (+ tokenizer, trainer_state.json), the summary JSON and the loss plot; print them."""
@@ -75,6 +90,9 @@ def finish(trainer, run: RunOptions, started: float, train_seconds: float, start
     trainer.save_model(str(output))
     trainer.save_state()
     steps = trainer.state.global_step
+    if trainer.is_world_process_zero():  # what the model card reports about training
+        (output / "training_options.json").write_text(json.dumps(
+            {**dataclasses.asdict(run), "world_size": trainer.args.world_size, "hardware": hardware()}, indent=2))
     summary = {
         "steps": steps,
         "tokens_seen": steps * tokens_per_step,

@@ -1,0 +1,123 @@
+"""The model card of a pushed minformer model: `huggingface_hub` ModelCardData metadata (with a model-index of the
+run's evaluation results) and the sections a reader needs, with every number read from the run's own files."""
+
+import json
+from pathlib import Path
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from safetensors import safe_open
+
+TEMPLATE = Path(__file__).with_name("template.md")
+PIPELINE_TAGS = {"ForCausalLM": "text-generation", "ForMaskedLM": "fill-mask",
+                 "ForSequenceClassification": "text-classification",
+                 "ForTokenClassification": "token-classification", "Model": "feature-extraction"}
+AUTO_CLASSES = {"ForCausalLM": "AutoModelForCausalLM", "ForMaskedLM": "AutoModelForMaskedLM",
+                "ForSequenceClassification": "AutoModelForSequenceClassification",
+                "ForTokenClassification": "AutoModelForTokenClassification", "Model": "AutoModel"}
+USAGE = {
+    "text-generation": 'print(pipeline("text-generation", model=model, tokenizer=tokenizer)("Return the", '
+                       'max_new_tokens=20))',
+    "fill-mask": 'print(pipeline("fill-mask", model=model, tokenizer=tokenizer)("Return the <mask> of the list."))',
+    "text-classification": 'print(pipeline("text-classification", model=model, tokenizer=tokenizer)("Some text."))',
+    "token-classification": 'print(pipeline("token-classification", model=model, tokenizer=tokenizer)("Some text."))',
+    "feature-extraction": 'print(model(**tokenizer("Some text.", return_tensors="pt")).last_hidden_state.shape)',
+}
+# summary.json key -> (metric type, metric name, task)
+METRICS = {
+    "validation_perplexity": ("perplexity", "validation perplexity", "validation"),
+    "test_accuracy": ("accuracy", "test accuracy", "test"),
+    "test_macro_f1": ("f1", "test macro-F1", "test"),
+}
+LIMITATIONS = ("A small model trained briefly on a small corpus: expect fluent-looking but unreliable text and "
+               "labels, and nothing beyond the domain of its training data. It has not been evaluated for bias "
+               "or safety; do not use it for decisions about people.")
+
+
+def _read_json(folder: Path, name: str) -> dict:
+    path = folder / name
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _parameters(folder: Path) -> int:
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as weights:
+        return sum(int(__import__("math").prod(weights.get_slice(k).get_shape())) for k in weights.keys())
+
+
+def _kind(architecture: str) -> str:
+    return next((suffix for suffix in PIPELINE_TAGS if architecture.endswith(suffix)), "Model")
+
+
+def _training_section(summary: dict, options: dict, state: dict) -> str:
+    if not summary:
+        return "No training record was found in the pushed folder."
+    lines = [
+        f"- data: {summary.get('data', 'not recorded')}",
+        f"- steps: {summary['steps']:,}; tokens seen: {summary['tokens_seen']:,}",
+        f"- training time: {summary['train_seconds']:,} s ({summary['tokens_per_second']:,.0f} tokens/s)",
+    ]
+    if options:
+        lines.append(f"- optimiser: AdamW, peak learning rate {options['learning_rate']}, cosine schedule with "
+                     f"{options['warmup_ratio']:.0%} warm-up, weight decay {options['weight_decay']}, batch "
+                     f"{options['batch_size']} × {options['gradient_accumulation_steps']} accumulation × "
+                     f"{options['world_size']} processes")
+        lines.append(f"- hardware: {options['hardware']}")
+    if state.get("log_history"):
+        losses = [e["loss"] for e in state["log_history"] if "loss" in e]
+        if losses:
+            lines.append(f"- training loss: {losses[0]:.3f} at the first log, {losses[-1]:.3f} at the last")
+    return "\n".join(lines)
+
+
+def _evaluation(summary: dict) -> tuple[str, list[EvalResult]]:
+    rows, results = [], []
+    for key, (metric_type, name, split) in METRICS.items():
+        if key in summary:
+            rows.append(f"| {name} | {summary[key]:.4f} |")
+            results.append(EvalResult(task_type="text-generation" if metric_type == "perplexity" else
+                                      "text-classification", dataset_type=summary.get("data_id", "custom"),
+                                      dataset_name=summary.get("data", "training data"), dataset_split=split,
+                                      metric_type=metric_type, metric_name=name, metric_value=float(summary[key])))
+    for key in ("unigram_perplexity", "majority_baseline_accuracy"):
+        if key in summary:
+            rows.append(f"| baseline: {key.replace('_', ' ')} | {summary[key]:.4f} |")
+    if not rows:
+        return "No evaluation results were recorded for this model.", results
+    return "| metric | value |\n|---|---:|\n" + "\n".join(rows), results
+
+
+def render_card(folder: str | Path, repo_id: str, license: str = "apache-2.0", language: str = "en") -> ModelCard:
+    """The card for the model in `folder`, to be pushed as README.md of `repo_id`."""
+    folder = Path(folder)
+    config = _read_json(folder, "config.json")
+    summary = _read_json(folder, "summary.json")
+    architecture = (config.get("architectures") or ["MinformerModel"])[0]
+    kind = _kind(architecture)
+    pipeline_tag = PIPELINE_TAGS[kind]
+    evaluation, results = _evaluation(summary)
+    base_model = summary.get("base_model")
+    card_data = ModelCardData(
+        library_name="transformers", license=license, language=language, pipeline_tag=pipeline_tag,
+        tags=["minformer", "custom_code", config.get("model_type", "minformer")],
+        datasets=[summary["data_id"]] if summary.get("data_id") else None,
+        base_model=base_model if base_model and "/" in base_model and not Path(base_model).exists() else None,
+        model_name=repo_id.split("/")[-1], eval_results=results or None,
+    )
+    tokenizer = _read_json(folder, "tokenizer.json")
+    vocab_size = len(tokenizer.get("model", {}).get("vocab", {})) or config.get("vocab_size")
+    family = "causal (GPT-like) decoder" if config.get("is_decoder") else "bidirectional (BERT-like) encoder"
+    return ModelCard.from_template(
+        card_data, template_path=str(TEMPLATE),
+        repo_id=repo_id, repo_name=repo_id.split("/")[-1], architecture=architecture,
+        architecture_sentence=f"{family} ({architecture})", model_type=config.get("model_type"),
+        parameters=f"{_parameters(folder):,}", layers=config.get("num_hidden_layers"),
+        hidden_size=config.get("hidden_size"), heads=config.get("num_attention_heads"),
+        intermediate_size=config.get("intermediate_size"),
+        mlp="gated" if config.get("mlp_type") == "glu" else config.get("hidden_act"),
+        positions=config.get("position_embedding_type"),
+        norm=f"{config.get('norm_type')}, {config.get('norm_position')}-norm",
+        context=config.get("max_position_embeddings"), vocab_size=vocab_size,
+        training_section=_training_section(summary, _read_json(folder, "training_options.json"),
+                                           _read_json(folder, "trainer_state.json")),
+        evaluation_section=evaluation, auto_class=AUTO_CLASSES[kind], usage_example=USAGE[pipeline_tag],
+        limitations=LIMITATIONS,
+    )
