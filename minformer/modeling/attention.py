@@ -62,6 +62,7 @@ class MultiHeadAttention(nn.Module):
         self.k_proj = nn.Linear(C, C, bias=bias)
         self.v_proj = nn.Linear(C, C, bias=bias)
         self.o_proj = nn.Linear(C, C, bias=bias)
+        self.o_proj.is_residual_projection = True  # scaled initialisation (pretrained.py)
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, nh, T, hs)
         return x.view(*x.shape[:2], self.num_heads, self.head_dim).transpose(1, 2)

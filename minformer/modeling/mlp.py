@@ -19,6 +19,7 @@ class FeedForward(nn.Module):
         self.up_proj = nn.Linear(C, F, bias=bias)
         self.gate_proj = nn.Linear(C, F, bias=bias) if config.mlp_type == "glu" else None
         self.down_proj = nn.Linear(F, C, bias=bias)
+        self.down_proj.is_residual_projection = True  # scaled initialisation (pretrained.py)
         self.act = ACT2FN[config.hidden_act]
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, T, C)

@@ -6,9 +6,7 @@ import torch
 from transformers import PreTrainedModel
 from transformers import initialization as init
 
-from .attention import MultiHeadAttention
 from .backends import check_attention_backend
-from .mlp import FeedForward
 
 
 class MinformerPreTrainedModel(PreTrainedModel):
@@ -23,13 +21,13 @@ class MinformerPreTrainedModel(PreTrainedModel):
     @torch.no_grad()
     def _init_weights(self, module: torch.nn.Module) -> None:
         """Normal(0, initializer_range) everywhere (transformers' default), except the projections that write into
-        the residual stream: std / sqrt(2·N) so the stream's variance does not grow with depth (GPT-2, Radford et al.
-        2019, §2.3). Called children-first, so this overrides the default for `o_proj` and `down_proj`."""
+        the residual stream (`o_proj`, `down_proj`, marked `is_residual_projection`): std / sqrt(2·N), so the
+        stream's variance does not grow with depth (GPT-2, Radford et al. 2019, §2.3). The mark sits on the Linear
+        itself because transformers never calls this hook on custom-code modules without parameters of their own."""
         super()._init_weights(module)
-        if isinstance(module, (MultiHeadAttention, FeedForward)):
+        if isinstance(module, torch.nn.Linear) and getattr(module, "is_residual_projection", False):
             std = self.config.initializer_range / math.sqrt(2 * self.config.num_hidden_layers)
-            init.normal_(module.o_proj.weight if isinstance(module, MultiHeadAttention) else module.down_proj.weight,
-                         mean=0.0, std=std)
+            init.normal_(module.weight, mean=0.0, std=std)
 
     def get_correct_attn_implementation(self, requested_attention: str | None, is_init_check: bool = False) -> str:
         check_attention_backend(requested_attention)

@@ -59,3 +59,16 @@ def test_auto_model_from_a_causal_lm_checkpoint_gives_the_base_model(tmp_path):
 def test_from_config_through_auto_classes():
     assert type(AutoModelForCausalLM.from_config(decoder_config())) is minformer.MinformerDecoderForCausalLM
     assert type(AutoModelForMaskedLM.from_config(encoder_config())) is minformer.MinformerEncoderForMaskedLM
+
+
+def test_initialisation_scales_the_residual_projections():
+    layers = 4
+    model = minformer.MinformerDecoderForCausalLM(decoder_config(hidden_size=256, num_attention_heads=4,
+                                                                 num_hidden_layers=layers, vocab_size=4096))
+    scaled = 0.02 / (2 * layers) ** 0.5
+    block = model.model.stack.layers[0]
+    assert abs(block.self_attn.o_proj.weight.std().item() - scaled) < 0.1 * scaled
+    assert abs(block.mlp.down_proj.weight.std().item() - scaled) < 0.1 * scaled
+    assert abs(block.self_attn.q_proj.weight.std().item() - 0.02) < 0.002
+    assert abs(model.model.embeddings.embed_tokens.weight.std().item() - 0.02) < 0.002
+    assert block.self_attn.q_proj.bias.abs().max() == 0 and block.self_attn_residual.norm.weight.min() == 1
