@@ -66,12 +66,41 @@ def rss_mib() -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
+def plot(result: dict, path: Path) -> None:
+    """Bar chart: tokens/s per model and size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    labels = [f"{r['model']}\n{r['size']} ({r['layers']}×{r['hidden']})" for r in rows]
+    colors = ["tab:orange" if r["model"].startswith("minformer") else "tab:gray" for r in rows]
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    bars = ax.bar(range(len(rows)), [r["tokens_per_second"] for r in rows], color=colors)
+    for bar, row in zip(bars, rows):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{row['tokens_per_second']:.0f}\n"
+                f"MFU {row['mfu']:.0%}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(rows)), labels, fontsize=7)
+    ax.set_ylabel("training tokens/s (forward + backward + AdamW)")
+    ax.set_title(f"Training throughput, batch {result['batch']} × {result['sequence']} tokens, "
+                 f"{result['machine']['cpu']}, {result['machine']['threads']} threads ({result['date']})",
+                 fontsize=9)
+    ax.margins(y=0.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sizes", nargs="+", default=list(SIZES))
+    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the last JSON")
     args = parser.parse_args()
+    if args.plot_only:
+        plot(json.loads((RESULTS / "training_throughput.json").read_text()), RESULTS / "training_throughput.png")
+        return
     torch.set_num_threads(args.threads)
     ceiling = matmul_gflops()["gflops"]
     rows = []
@@ -119,6 +148,7 @@ def main() -> None:
               "batch": BATCH, "sequence": SEQ, "vocab": VOCAB, "rows": rows,
               "date": time.strftime("%Y-%m-%d")}
     (RESULTS / "training_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot(result, RESULTS / "training_throughput.png")
     print(f"ceiling {ceiling:.1f} GFLOP/s; wrote {RESULTS / 'training_throughput.json'}")
 
 

@@ -98,7 +98,9 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
                                              "or a pretrained encoder + decoder as a sequence-to-sequence model.")
     parser.add_argument("model", help="a pretrained minformer folder or Hub repo id (with its tokenizer); the "
                                       "encoder for --task seq2seq")
-    parser.add_argument("--task", choices=["sequence-classification", "seq2seq"], default="sequence-classification")
+    parser.add_argument("--task", choices=["sequence-classification", "token-classification", "seq2seq"],
+                        default="sequence-classification",
+                        help="token-classification: --text-column holds lists of words, --label-column their tags")
     parser.add_argument("--decoder", help="--task seq2seq: the pretrained minformer decoder to warm-start from")
     add_source_arguments(parser, labelled=True)
     parser.add_argument("--max-length", type=int, default=128, help="truncate texts to this many tokens")
@@ -110,6 +112,12 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
 def run_finetune(args: argparse.Namespace) -> int:
     from ..training.finetune import FinetuneOptions, finetune
 
+    if args.task == "token-classification":
+        from ..training.token_classification import TokenClassificationOptions, finetune_tokens
+
+        finetune_tokens(TokenClassificationOptions(model=args.model, source=source_options(args),
+                                                   run=run_options(args), max_length=args.max_length))
+        return 0
     if args.task == "seq2seq":
         from ..training.seq2seq import Seq2SeqOptions, train_seq2seq
 

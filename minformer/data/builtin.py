@@ -137,3 +137,25 @@ def builtin_seq2seq(seed: int = 0, min_words: int = 3, max_words: int = 6) -> da
         split["source"].append(source)
         split["target"].append(" ".join(reversed(words)))
     return datasets.DatasetDict({name: datasets.Dataset.from_dict(columns) for name, columns in rows.items()})
+
+
+IDENTIFIER = re.compile(r"^[`'\"(]*([A-Za-z_][\w]*(\.[A-Za-z_]\w*)+|[A-Za-z]+_[\w]+|\w+\(\))[`'\"),.:;]*$")
+TOKEN_TAGS = ("O", "CODE")
+
+
+def builtin_token_task(seed: int = 0, max_words: int = 48) -> datasets.DatasetDict:
+    """Token classification on docstring sentences: each word is tagged CODE when it is written like code (dotted
+    names such as os.path.join, snake_case names, calls such as close()) and O otherwise; only sentences with at
+    least one CODE word, split 80/10/10. Columns `tokens` (list of words) and `tags` (ClassLabel ids)."""
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "tags": datasets.Sequence(datasets.ClassLabel(names=list(TOKEN_TAGS)))})
+    rows = {name: {"tokens": [], "tags": []} for name, _ in LABELLED_SPLITS}
+    for _, identity, text in stdlib_docstrings():
+        words = text.split()[:max_words]
+        tags = [int(bool(IDENTIFIER.match(word))) for word in words]
+        if any(tags):
+            split = rows[_split_of(identity, seed, LABELLED_SPLITS)]
+            split["tokens"].append(words)
+            split["tags"].append(tags)
+    return datasets.DatasetDict({name: datasets.Dataset.from_dict(columns, features=features)
+                                 for name, columns in rows.items()})

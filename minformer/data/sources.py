@@ -7,9 +7,10 @@ from pathlib import Path
 
 import datasets
 
-from .builtin import builtin_corpus, builtin_labelled, builtin_seq2seq
+from .builtin import builtin_corpus, builtin_labelled, builtin_seq2seq, builtin_token_task
 
-BUILTINS = {"corpus": builtin_corpus, "labelled": builtin_labelled, "seq2seq": builtin_seq2seq}
+BUILTINS = {"corpus": builtin_corpus, "labelled": builtin_labelled, "seq2seq": builtin_seq2seq,
+            "tokens": builtin_token_task}
 
 FILE_BUILDERS = {".txt": "text", ".text": "text", ".jsonl": "json", ".json": "json", ".csv": "csv",
                  ".parquet": "parquet"}
@@ -109,7 +110,7 @@ def _select_columns(data: datasets.DatasetDict, text_column: str, label_column: 
 def _has_text(dataset: datasets.Dataset) -> bool:
     """True as soon as one non-blank text is found (reads the column in batches, stops early)."""
     for batch in dataset.iter(batch_size=1000):
-        if any(text and text.strip() for text in batch["text"]):
+        if any(text and (not isinstance(text, str) or text.strip()) for text in batch["text"]):
             return True
     return False
 

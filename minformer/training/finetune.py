@@ -69,7 +69,8 @@ def finetune(options: FinetuneOptions) -> dict:
     )
     print(f"fine-tuning {type(model).__name__} from {options.model} on {len(data['train']):,} examples, "
           f"{len(names)} labels")
-    encoded = tokenize(data, tokenizer, max_length=options.max_length, num_proc=run.num_proc)
+    max_length = min(options.max_length, config.max_position_embeddings)  # the model's longest input
+    encoded = tokenize(data, tokenizer, max_length=max_length, num_proc=run.num_proc)
     collator = classification_collator(tokenizer)
     trainer = MinformerTrainer(
         model=model, args=training_arguments(run), train_dataset=encoded["train"],
