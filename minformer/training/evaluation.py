@@ -86,9 +86,9 @@ def evaluate_saved_model(model_path: str, data: datasets.DatasetDict, split: str
     config = AutoConfig.from_pretrained(model_path)
     architecture = (config.architectures or [""])[0]
     tokenizer = AutoTokenizer.from_pretrained(model_path)
-    if len(tokenizer) != config.vocab_size:
-        raise ValueError(f"the tokenizer in {model_path} has {len(tokenizer)} tokens but the model expects "
-                         f"{config.vocab_size}.")
+    from .setup import check_vocabulary
+
+    check_vocabulary(tokenizer, config, model_path)
     options = {"attn_implementation": attn_implementation} if attn_implementation else {}
     if architecture.endswith("ForSequenceClassification"):
         if "label" not in data[split].column_names:

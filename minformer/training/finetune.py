@@ -11,7 +11,7 @@ from ..data import classification_collator, tokenize
 from ..metrics import load_metric
 from .evaluation import classification_metrics, majority_baseline
 from .options import RunOptions, SourceOptions
-from .setup import claim_output, finish, training_arguments
+from .setup import check_vocabulary, claim_output, finish, training_arguments
 from .trainer import MinformerTrainer
 
 
@@ -60,9 +60,7 @@ def finetune(options: FinetuneOptions) -> dict:
     data, names = label_names(data, options.num_labels)
     tokenizer = AutoTokenizer.from_pretrained(options.model)
     config = AutoConfig.from_pretrained(checkpoint or options.model)
-    if config.vocab_size != len(tokenizer):
-        raise ValueError(f"the tokenizer in {options.model} has {len(tokenizer)} tokens but the model expects "
-                         f"{config.vocab_size}; save the model with the tokenizer it was trained with.")
+    check_vocabulary(tokenizer, config, options.model)
     model = AutoModelForSequenceClassification.from_pretrained(
         options.model, num_labels=len(names), id2label=dict(enumerate(names)),
         label2id={name: i for i, name in enumerate(names)}, attn_implementation=run.attn_implementation,

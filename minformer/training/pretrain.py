@@ -12,7 +12,7 @@ from ..tokenization import for_family, train_bpe
 from .evaluation import language_model_perplexity, unigram_perplexity
 from .options import RunOptions, SourceOptions
 from .presets import check_preset, model_config, parameter_count
-from .setup import claim_output, finish, training_arguments
+from .setup import check_vocabulary, claim_output, finish, training_arguments
 from .trainer import MinformerTrainer
 
 MAX_EVAL_BLOCKS = 256  # validation blocks used during training (all of them for the final numbers)
@@ -70,9 +70,7 @@ def pretrain(options: PretrainOptions) -> dict:
                               hidden_size=options.hidden_size, num_hidden_layers=options.num_hidden_layers,
                               num_attention_heads=options.num_attention_heads,
                               intermediate_size=options.intermediate_size)
-    if config.vocab_size != len(tokenizer):
-        raise ValueError(f"the tokenizer has {len(tokenizer)} tokens but the model expects {config.vocab_size}; "
-                         "use the tokenizer the model was built with.")
+    check_vocabulary(tokenizer, config, run.output_dir)
     model_class = MinformerDecoderForCausalLM if options.family == "decoder" else MinformerEncoderForMaskedLM
     model = model_class(config)
     if run.attn_implementation:

@@ -71,16 +71,26 @@ def training_arguments(run: RunOptions, evaluate: bool = True, arguments_class: 
     )
 
 
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
 def hardware() -> str:
     if torch.cuda.is_available():
         return f"{torch.cuda.device_count()} × {torch.cuda.get_device_name(0)}"
-    cpu = platform.processor() or "CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores (CPU only)"
+    return f"{cpu_model()}, {os.cpu_count()} cores (CPU only)"
+
+
+def check_vocabulary(tokenizer, config, where: str) -> None:
+    """A tokenizer and a model that disagree on the vocabulary would silently index the wrong embeddings."""
+    if config.vocab_size != len(tokenizer):
+        raise ValueError(f"the tokenizer in {where} has {len(tokenizer)} tokens but the model expects "
+                         f"{config.vocab_size}; use the tokenizer the model was trained with.")
 
 
 def finish(trainer, run: RunOptions, started: float, train_seconds: float, start_step: int, tokens_per_step: int,

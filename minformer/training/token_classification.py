@@ -13,7 +13,7 @@ from transformers import set_seed
 
 from ..metrics import load_metric
 from .options import RunOptions, SourceOptions
-from .setup import claim_output, finish, training_arguments
+from .setup import check_vocabulary, claim_output, finish, training_arguments
 from .trainer import MinformerTrainer
 
 
@@ -85,9 +85,7 @@ def finetune_tokens(options: TokenClassificationOptions) -> dict:
         names = [str(name) for name in names]
     tokenizer = AutoTokenizer.from_pretrained(options.model)
     config = AutoConfig.from_pretrained(checkpoint or options.model)
-    if config.vocab_size != len(tokenizer):
-        raise ValueError(f"the tokenizer in {options.model} has {len(tokenizer)} tokens but the model expects "
-                         f"{config.vocab_size}.")
+    check_vocabulary(tokenizer, config, options.model)
     model = AutoModelForTokenClassification.from_pretrained(
         options.model, num_labels=len(names), id2label=dict(enumerate(names)),
         label2id={name: i for i, name in enumerate(names)})
