@@ -13,7 +13,6 @@ PNG (memory and time against N, log scales) to benchmarks/results/.
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
