@@ -19,6 +19,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max
     group.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps (default 100)")
     group.add_argument("--attn-implementation", help="attention backend: eager, sdpa, chunked, xformers")
     group.add_argument("--torch-compile", action="store_true", help="compile the model (opt-in speed-up)")
+    group.add_argument("--bf16", action="store_true",
+                       help="bfloat16 autocast with fp32 weights (opt-in speed-up: ~2x on CPUs with AMX)")
     group.add_argument("--num-proc", type=int, help="processes for tokenisation")
     group.add_argument("--train-seed", type=int, default=0, help="seed of initialisation and data order")
 
@@ -31,7 +33,7 @@ def run_options(args: argparse.Namespace):
         batch_size=args.batch_size, gradient_accumulation_steps=args.gradient_accumulation,
         learning_rate=args.learning_rate, eval_steps=args.eval_steps, logging_steps=args.logging_steps,
         save_steps=args.save_steps, seed=args.train_seed, num_proc=args.num_proc,
-        attn_implementation=args.attn_implementation, torch_compile=args.torch_compile,
+        attn_implementation=args.attn_implementation, torch_compile=args.torch_compile, bf16=args.bf16,
     )
 
 
@@ -65,6 +67,8 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--block-size", type=int, default=128, help="tokens per training sequence (default 128)")
     model.add_argument("--tokenizer", help="a saved tokenizer folder (default: train one on the training split)")
     model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
+    model.add_argument("--sparse-prediction", action="store_true",
+                       help="encoder: run the masked-LM head only on the masked tokens (same loss, faster)")
     add_run_arguments(parser, learning_rate=1e-3, max_steps=500)
     parser.set_defaults(run=run_pretrain)
 
@@ -88,6 +92,7 @@ def run_pretrain(args: argparse.Namespace) -> int:
         vocab_size=args.vocab_size, preset=args.preset, hidden_size=args.hidden_size,
         num_hidden_layers=args.num_layers, num_attention_heads=args.num_heads,
         intermediate_size=args.intermediate_size, block_size=args.block_size,
+        sparse_prediction=args.sparse_prediction,
     ))
     return 0
 

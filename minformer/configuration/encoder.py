@@ -13,6 +13,10 @@ class MinformerEncoderConfig(MinformerConfig):
     # BertForMaskedLM at equal size (benchmarks/training_throughput.py, README), with learned 2% faster
     position_embedding_type: str = "learned"
     type_vocab_size: int = 0  # segment (token-type) embeddings, 2 for BERT; 0 means none
+    # masked LM with labels: run the prediction head only on the labelled (masked) positions and return their
+    # logits (N, V); the same loss for ~15% of the head's work (ModernBERT's "sparse prediction"). Opt-in, because
+    # the logits' shape changes when labels are given.
+    sparse_prediction: bool = False
     classifier_dropout: float | int | None = None  # dropout before classification heads; None means hidden_dropout_prob
 
     def check(self) -> None:

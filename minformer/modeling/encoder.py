@@ -80,6 +80,12 @@ class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
 
     output_class: type[ModelOutput]  # MaskedLMOutput, SequenceClassifierOutput, ...
 
+    def predicted_positions(
+        self, hidden_states: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The hidden states the head runs on, with their labels: all of them unless a subclass narrows it."""
+        return hidden_states, labels
+
     @can_return_tuple
     def forward(
         self,
@@ -97,14 +103,21 @@ class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
             input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )
-        logits = self.head_logits(outputs.last_hidden_state)
+        hidden_states = outputs.last_hidden_state  # (B, T, C)
+        if labels is not None:
+            hidden_states, labels = self.predicted_positions(hidden_states, labels)
+        logits = self.head_logits(hidden_states)
         loss = self.head_loss(logits, labels, **kwargs) if labels is not None else None
         return self.output_class(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                  attentions=outputs.attentions)
 
 
 class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
-    """The encoder with BERT's masked-language-model head; `labels` (-100 = ignore) give the MLM loss."""
+    """The encoder with BERT's masked-language-model head; `labels` (-100 = ignore) give the MLM loss.
+
+    With `config.sparse_prediction` and labels, the head runs only on the labelled (masked) positions and the
+    logits are (N, V) for the N labels != -100 in row-major order: the same loss for ~15% of the head's work.
+    """
 
     _tied_weights_keys = {"lm_head.decoder.weight": "model.embeddings.embed_tokens.weight"}
     output_class = MaskedLMOutput
@@ -121,8 +134,16 @@ class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
     def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
         self.lm_head.decoder = new_embeddings
 
+    def predicted_positions(
+        self, hidden_states: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.config.sparse_prediction:
+            return hidden_states, labels
+        labelled = labels != -100  # (B, T)
+        return hidden_states[labelled], labels[labelled]  # (N, C), (N,)
+
     def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.lm_head(hidden_states)  # (B, T, V)
+        return self.lm_head(hidden_states)  # (B, T, V), or (N, V) with sparse prediction
 
     def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
         # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact

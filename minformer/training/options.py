@@ -50,4 +50,5 @@ class RunOptions:
     num_proc: int | None = None  # processes for tokenisation
     attn_implementation: str | None = None
     torch_compile: bool = False  # opt-in speed-up through the Trainer's torch_compile
+    bf16: bool = False  # opt-in: the Trainer's bfloat16 autocast (fp32 weights); fast on CPUs with AMX or a GPU
     report_to: str = "none"

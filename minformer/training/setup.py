@@ -65,6 +65,7 @@ def training_arguments(run: RunOptions, evaluate: bool = True, arguments_class: 
         use_cpu=not torch.cuda.is_available(),
         ddp_backend="gloo" if distributed and not torch.cuda.is_available() else None,  # torchrun on CPUs
         torch_compile=run.torch_compile,
+        bf16=run.bf16,
         report_to=run.report_to,
         dataloader_num_workers=0,
         **extra,

@@ -42,6 +42,28 @@ def test_masked_lm_loss_ignores_unmasked_positions_and_ties_weights():
     assert model.lm_head.decoder.bias.shape == (100,)
 
 
+def test_sparse_prediction_gives_the_dense_loss_and_gradients_on_masked_positions_only():
+    torch.manual_seed(0)
+    dense = minformer.MinformerEncoderForMaskedLM(encoder_config()).train()
+    sparse = minformer.MinformerEncoderForMaskedLM(encoder_config(sparse_prediction=True)).train()
+    sparse.load_state_dict(dense.state_dict())
+    ids = torch.randint(3, 97, (3, 9))
+    labels = torch.full_like(ids, -100)
+    masked = torch.rand(ids.shape) < 0.3
+    masked[0, 0] = True
+    labels[masked] = ids[masked]
+    dense_out, sparse_out = dense(ids, labels=labels), sparse(ids, labels=labels)
+    assert sparse_out.logits.shape == (int(masked.sum()), 97)
+    torch.testing.assert_close(sparse_out.logits, dense_out.logits[masked], atol=1e-5, rtol=0)
+    torch.testing.assert_close(sparse_out.loss, dense_out.loss, atol=1e-6, rtol=0)
+    dense_out.loss.backward()
+    sparse_out.loss.backward()
+    for (name, a), b in zip(dense.named_parameters(), sparse.parameters()):
+        torch.testing.assert_close(b.grad, a.grad, atol=1e-6, rtol=0, msg=name)
+    # without labels (inference, fill-mask) every position is predicted, as in the dense model
+    torch.testing.assert_close(sparse(ids).logits, dense(ids).logits)
+
+
 def test_sequence_classification_pools_the_first_token():
     model = minformer.MinformerEncoderForSequenceClassification(encoder_config(num_labels=3)).eval()
     ids = torch.randint(3, 97, (4, 7))

@@ -7,7 +7,8 @@ import torch
 from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer, pipeline
 
 from minformer.data import causal_lm_collator, load_text, pack_blocks, tokenize
-from tests.training.conftest import logged_losses
+from minformer.cli.main import main
+from tests.training.conftest import logged_losses, pretrain_args
 
 RUN_FILES = {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
              "trainer_state.json", "summary.json", "loss.png"}
@@ -61,3 +62,30 @@ def test_collator_used_for_decoder_training_masks_nothing(tiny_decoder):
     tokenizer = AutoTokenizer.from_pretrained(tiny_decoder)
     batch = causal_lm_collator(tokenizer)([{"input_ids": [2, 10, 11, 3]}])
     assert batch["labels"].tolist() == [[2, 10, 11, 3]]
+
+
+def test_sparse_prediction_trains_the_same_encoder(tiny_encoder, tmp_path):
+    """The opt-in speed-up must not change training: same seed, same data, the same logged losses."""
+    output = tmp_path / "sparse"
+    assert main(pretrain_args("encoder", output, extra=["--sparse-prediction"])) == 0
+    assert json.loads((output / "config.json").read_text())["sparse_prediction"] is True
+    dense, sparse = logged_losses(tiny_encoder), logged_losses(output)
+    assert [step for step, _ in sparse] == [step for step, _ in dense]
+    for (step, a), (_, b) in zip(dense, sparse):
+        assert math.isclose(a, b, rel_tol=1e-3), (step, a, b)
+
+
+def test_sparse_prediction_is_refused_for_a_decoder(tmp_path, capsys):
+    assert main(pretrain_args("decoder", tmp_path / "run", extra=["--sparse-prediction"])) == 2
+    assert "--family encoder" in capsys.readouterr().err
+
+
+def test_bf16_autocast_trains_close_to_float32(tiny_decoder, tmp_path):
+    """--bf16 reaches the Trainer (recorded with the run) and trains like float32 within bfloat16's precision."""
+    output = tmp_path / "bf16"
+    assert main(pretrain_args("decoder", output, extra=["--bf16"])) == 0
+    assert json.loads((output / "training_options.json").read_text())["bf16"] is True
+    fp32, bf16 = logged_losses(tiny_decoder), logged_losses(output)
+    assert math.isclose(bf16[0][1], fp32[0][1], rel_tol=0.02)
+    assert math.isclose(bf16[-1][1], fp32[-1][1], rel_tol=0.05)
+    assert bf16[-1][1] < bf16[0][1] - 0.5

@@ -1,0 +1,41 @@
+"""The scaling sweep as a picture: measured validation loss against training compute, each model size's fitted
+curve, and the compute-optimal frontier of the fitted law."""
+
+from pathlib import Path
+
+import numpy as np
+
+from .fit import Fit
+
+
+def plot_scaling(runs: list[dict], fit: Fit, path: Path) -> Path:
+    """Loss (y) against C = 6·N·D (x, log scale): points per run, a fitted line per size, the frontier dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    law = fit.law
+    flops = [r["chinchilla_flops"] for r in runs]
+    grid = np.geomspace(min(flops) / 2, max(flops) * 2, 200)
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    sizes = list(dict.fromkeys(r["size"] for r in runs))
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(sizes)))
+    for size, colour in zip(sizes, colours):
+        own = [r for r in runs if r["size"] == size]
+        n = own[0]["parameters"]
+        ax.scatter([r["chinchilla_flops"] for r in own], [r["validation_loss"] for r in own], color=colour,
+                   zorder=3, label=f"{size} ({n / 1e3:,.0f} k parameters)")
+        ax.plot(grid, [law.loss(n, c / (6 * n)) for c in grid], color=colour, alpha=0.6)
+    ax.plot(grid, [law.frontier(c) for c in grid], "k--", label="fitted compute-optimal frontier")
+    ax.set_xscale("log")
+    ax.set_xlabel("training compute C = 6·N·D (FLOPs)")
+    ax.set_ylabel("validation loss (nats/token)")
+    ax.set_title(f"Fitted: E={law.E:.2f}, A={law.A:.3g}, α={law.alpha:.2f}, B={law.B:.3g}, β={law.beta:.2f} "
+                 "(tiny models: not the paper's constants)", fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

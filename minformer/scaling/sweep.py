@@ -1,0 +1,161 @@
+"""`minformer scaling`: train a grid of small decoders (sizes × token budgets) on one corpus with the Trainer,
+measure each one's validation loss, and fit L(N, D) = E + A/N^α + B/D^β to them.
+
+Every run sees the same tokenizer, data order, optimiser and a cosine schedule as long as its budget (as the paper
+matches the schedule to the run). Constants fitted on models of 10⁴-10⁶ parameters and 10⁵-10⁶ tokens describe this
+corpus at this scale: they are not the paper's, and extrapolating them far is not meaningful.
+"""
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transformers import AutoTokenizer, TrainingArguments, set_seed
+
+from ..atomic import atomic_directory, check_output_folder
+from ..configuration import MinformerDecoderConfig
+from ..data import causal_lm_collator, pack_blocks, tokenize
+from ..tokenization import for_family, train_bpe
+from ..training.options import SourceOptions
+from .fit import Fit, fit_parametric_loss
+from .flops import parameter_count, training_flops_per_token
+
+MAX_EVAL_BLOCKS = 256
+
+
+@dataclass
+class SweepOptions:
+    source: SourceOptions = field(default_factory=SourceOptions)
+    output_dir: str = "runs/scaling"
+    overwrite: bool = False
+    sizes: tuple[str, ...] = ("1x32", "2x64", "3x96")  # LAYERSxWIDTH; head size 32 (one head below 64)
+    tokens: tuple[int, ...] = (32_768, 65_536, 131_072)  # training tokens per run
+    block_size: int = 64
+    batch_size: int = 16
+    vocab_size: int = 1024
+    tokenizer: str | None = None  # a saved tokenizer folder; None trains one on the training split
+    learning_rate: float = 3e-3
+    seed: int = 0
+    bootstrap: int = 100
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """"LxC" -> (layers, width), e.g. "2x64" -> (2, 64)."""
+    try:
+        layers, width = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"model size {size!r} is not LAYERSxWIDTH; write e.g. 2x64 (2 layers, hidden size 64).")
+    if layers < 1 or width < 8 or width % 8:
+        raise ValueError(f"model size {size!r}: need at least 1 layer and a width that is a multiple of 8 (>= 8).")
+    return layers, width
+
+
+def sweep_config(size: str, vocab_size: int, block_size: int, special: dict) -> MinformerDecoderConfig:
+    layers, width = parse_size(size)
+    return MinformerDecoderConfig(vocab_size=vocab_size, hidden_size=width, num_hidden_layers=layers,
+                                  num_attention_heads=max(1, width // 32), max_position_embeddings=block_size,
+                                  **special)
+
+
+def _arguments(options: SweepOptions, run_dir: Path, steps: int) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=str(run_dir), max_steps=steps, per_device_train_batch_size=options.batch_size,
+        per_device_eval_batch_size=64, learning_rate=options.learning_rate, warmup_steps=0.05,
+        weight_decay=0.01, lr_scheduler_type="cosine", eval_strategy="no", save_strategy="no",
+        logging_strategy="no", seed=options.seed, data_seed=options.seed, report_to="none", disable_tqdm=True,
+        use_cpu=True, dataloader_num_workers=0,
+    )
+
+
+def run_sweep(options: SweepOptions) -> dict:
+    """Train every size × budget, fit the law, write scaling.json and scaling.png to the output folder."""
+    from ..modeling import MinformerDecoderForCausalLM
+    from ..training.trainer import MinformerTrainer
+    from .plots import plot_scaling
+
+    if not options.sizes or not options.tokens:
+        raise ValueError("give at least one model size (--sizes) and one token budget (--tokens).")
+    if min(options.tokens) < options.batch_size * options.block_size:
+        raise ValueError(f"a token budget below one batch ({options.batch_size} × {options.block_size} tokens) "
+                         "trains nothing; raise --tokens.")
+    for size in options.sizes:
+        parse_size(size)
+    output = Path(options.output_dir)
+    check_output_folder(output, overwrite=options.overwrite)  # before the long work, not after it
+    set_seed(options.seed)
+    data = options.source.load(builtin="corpus")
+    if "validation" not in data:
+        raise ValueError("the text is too short to hold out a validation split; give more text.")
+    if options.tokenizer:
+        tokenizer = AutoTokenizer.from_pretrained(options.tokenizer)
+    else:
+        texts = (t for batch in data["train"].iter(1000) for t in batch["text"])
+        tokenizer = for_family(train_bpe(texts, vocab_size=options.vocab_size, length=None), "decoder",
+                               model_max_length=options.block_size)
+    special = {"pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
+               "eos_token_id": tokenizer.eos_token_id}
+    tokenized = tokenize(data, tokenizer)
+    train_blocks = pack_blocks(tokenized["train"], options.block_size, tokenizer.eos_token_id)
+    eval_blocks = pack_blocks(tokenized["validation"], options.block_size, tokenizer.eos_token_id)
+    eval_blocks = eval_blocks.select(range(min(MAX_EVAL_BLOCKS, len(eval_blocks))))
+    unique_tokens = len(train_blocks) * options.block_size
+    print(f"{unique_tokens:,} training tokens, {len(eval_blocks) * options.block_size:,} validation tokens, "
+          f"vocabulary {len(tokenizer)}")
+    if max(options.tokens) > unique_tokens:
+        print(f"note: budgets above {unique_tokens:,} tokens repeat the training text; the law assumes fresh tokens")
+
+    runs = []
+    scratch = tempfile.TemporaryDirectory(prefix="minformer-scaling-")  # the Trainer's output_dir; nothing is kept
+    for size in options.sizes:
+        config = sweep_config(size, len(tokenizer), options.block_size, special)
+        for budget in sorted(options.tokens):
+            steps = budget // (options.batch_size * options.block_size)
+            set_seed(options.seed)
+            model = MinformerDecoderForCausalLM(config)
+            trainer = MinformerTrainer(model=model, args=_arguments(options, Path(scratch.name), steps),
+                                       train_dataset=train_blocks, eval_dataset=eval_blocks,
+                                       data_collator=causal_lm_collator(tokenizer))
+            began = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - began
+            loss = trainer.evaluate()["eval_loss"]
+            tokens = steps * options.batch_size * options.block_size
+            run = {"size": size, "layers": config.num_hidden_layers, "hidden_size": config.hidden_size,
+                   "parameters": parameter_count(config), "tokens": tokens,
+                   "flops": tokens * training_flops_per_token(config, options.block_size),
+                   "chinchilla_flops": 6 * parameter_count(config) * tokens, "validation_loss": loss,
+                   "train_seconds": round(seconds, 2)}
+            runs.append(run)
+            print(f"{size:>6}  N={run['parameters']:>9,}  D={tokens:>9,}  C={run['chinchilla_flops']:.2e}  "
+                  f"loss {loss:.4f}  ({seconds:.1f} s)", flush=True)
+    scratch.cleanup()
+
+    fit = fit_parametric_loss([r["parameters"] for r in runs], [r["tokens"] for r in runs],
+                              [r["validation_loss"] for r in runs], bootstrap=options.bootstrap, seed=options.seed)
+    result = {"runs": runs, "fit": fit.to_dict(), "block_size": options.block_size,
+              "batch_size": options.batch_size, "vocab_size": len(tokenizer), **options.source.describe("corpus"),
+              "note": "constants fitted on tiny models and tiny data: not Hoffmann et al.'s, and only valid near "
+                      "the sizes and budgets measured"}
+    with atomic_directory(output, overwrite=options.overwrite) as staging:
+        plot_scaling(runs, fit, staging / "scaling.png")
+        (staging / "scaling.json").write_text(json.dumps(result, indent=2) + "\n")
+        tokenizer.save_pretrained(staging / "tokenizer")
+    print(describe_fit(fit))
+    print(f"wrote {output / 'scaling.json'} and {output / 'scaling.png'}")
+    return result
+
+
+def describe_fit(fit: Fit) -> str:
+    """The fitted constants with their bootstrap uncertainty, one line each."""
+    law, err = fit.law, fit.stderr
+    lines = [f"fitted L(N, D) = E + A/N^α + B/D^β on {fit.runs} runs (± bootstrap standard deviation):"]
+    for name, value in (("α", law.alpha), ("β", law.beta), ("E", law.E), ("A", law.A), ("B", law.B)):
+        key = {"α": "alpha", "β": "beta"}.get(name, name)
+        lines.append(f"  {name} = {value:.4g} ± {err[key]:.2g}")
+    lines.append(f"  compute-optimal N ∝ C^{law.a:.3f}, D ∝ C^{law.b:.3f}; rms log residual "
+                 f"{fit.rms_log_residual:.4f}")
+    lines.append("  (tiny models, tiny data: these constants are not the paper's E=1.69, A=406.4, B=410.7, "
+                 "α=0.34, β=0.28)")
+    return "\n".join(lines)

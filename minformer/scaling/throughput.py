@@ -1,0 +1,34 @@
+"""Training FLOP/s measured on this machine: what turns a FLOP budget into hours (and hours into a budget)."""
+
+import time
+
+import torch
+
+from ..configuration import MinformerDecoderConfig
+from .flops import parameter_count, training_flops_per_token
+from .planner import closest_decoder_config
+
+LARGEST_MEASURED = 50_000_000  # bigger configs are timed through a config of this size (same proportions)
+
+
+def measure_training_flops_per_second(config: MinformerDecoderConfig, block_size: int, batch_size: int = 8,
+                                      steps: int = 3) -> tuple[float, MinformerDecoderConfig]:
+    """Median FLOP/s of `steps` training steps (forward, backward, AdamW, after one warm-up step) of `config`, or
+    of a config of LARGEST_MEASURED parameters when `config` is bigger; returns it with the config timed."""
+    from ..modeling import MinformerDecoderForCausalLM
+
+    if parameter_count(config) > LARGEST_MEASURED:
+        config = closest_decoder_config(LARGEST_MEASURED, config.vocab_size, block_size)
+    torch.manual_seed(0)
+    model = MinformerDecoderForCausalLM(config).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    ids = torch.randint(0, config.vocab_size, (batch_size, block_size))
+    times = []
+    for _ in range(steps + 1):
+        began = time.perf_counter()
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        times.append(time.perf_counter() - began)
+    seconds = sorted(times[1:])[len(times[1:]) // 2]
+    return batch_size * block_size * training_flops_per_token(config, block_size) / seconds, config
