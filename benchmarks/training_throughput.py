@@ -161,40 +161,41 @@ def peak_memory(name: str, size_name: str, threads: int, runs: int = 3) -> dict:
 
 
 def plot(result: dict, path: Path) -> None:
-    """Two bar charts: tokens/s (with MFU and the ratio to the counterpart) and peak training memory."""
+    """Horizontal bars, one row per model and size: tokens/s (with MFU and the ratio to the counterpart) on the
+    left, peak training memory on the right."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = result["rows"]
-    labels = [f"{r['model'].replace(' --', chr(10) + '--')}\n{r['size']} ({r['layers']}×{r['hidden']})"
-              for r in rows]
-    colors = ["tab:gray" if not r["model"].startswith("minformer") else "tab:orange" if r["model"] in
-              ("minformer decoder", "minformer encoder") else "tab:red" for r in rows]
+    rows = result["rows"][::-1]  # first row at the top
+    labels = [f"{r['size']} ({r['layers']}×{r['hidden']})  {r['model']}" for r in rows]
+    colors = ["tab:gray" if not r["model"].startswith("minformer") else "tab:orange" if r["model"] in DEFAULTS
+              else "tab:red" for r in rows]
     memory = [r.get("training_memory_mib") for r in rows]
-    fig, axes = plt.subplots(2 if any(memory) else 1, 1, figsize=(13, 8 if any(memory) else 4.5), squeeze=False)
+    panels = 2 if all(memory) else 1
+    fig, axes = plt.subplots(1, panels, figsize=(13, 0.32 * len(rows) + 1.6), sharey=True, squeeze=False,
+                             gridspec_kw={"width_ratios": [2, 1][:panels]})
     ax = axes[0, 0]
-    bars = ax.bar(range(len(rows)), [r["tokens_per_second"] for r in rows], color=colors)
+    y = range(len(rows))
+    bars = ax.barh(y, [r["tokens_per_second"] for r in rows], color=colors)
     for bar, row in zip(bars, rows):
-        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{row['tokens_per_second']:.0f}\n"
-                f"MFU {row['mfu']:.0%}\n{row['ratio']:.2f}×", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(range(len(rows)), labels, fontsize=6)
-    ax.set_ylabel("training tokens/s\n(forward + backward + AdamW)")
-    ax.set_title(f"Training throughput, batch {result['batch']} × {result['sequence']} tokens, "
-                 f"{result['machine']['cpu']}, {result['machine']['threads']} threads ({result['date']}); "
-                 "orange: minformer defaults, red: opt-in flag, gray: transformers; × = ratio to the counterpart",
-                 fontsize=8)
-    ax.margins(y=0.3)
-    if any(memory):
-        ax = axes[1, 0]
-        bars = ax.bar(range(len(rows)), memory, color=colors)
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {row['tokens_per_second']:,.0f} "
+                f"({row['ratio']:.2f}×, MFU {row['mfu']:.0%})", va="center", fontsize=7)
+    ax.set_yticks(list(y), labels, fontsize=7)
+    ax.set_xlabel("training tokens/s (forward + backward + AdamW)")
+    ax.margins(x=0.3)
+    ax.set_title(f"orange: minformer defaults, red: one opt-in flag, gray: transformers; (×) ratio to the "
+                 "transformers model's default", fontsize=8)
+    if panels == 2:
+        ax = axes[0, 1]
+        bars = ax.barh(y, memory, color=colors)
         for bar, value in zip(bars, memory):
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{value:.0f}", ha="center",
-                    va="bottom", fontsize=7)
-        ax.set_xticks(range(len(rows)), labels, fontsize=6)
-        ax.set_ylabel("peak training memory, MiB\n(fresh process, 3 steps)")
-        ax.margins(y=0.2)
+            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:,.0f}", va="center", fontsize=7)
+        ax.set_xlabel("peak training memory, MiB (fresh process, 3 steps)")
+        ax.margins(x=0.2)
+    fig.suptitle(f"Training throughput, batch {result['batch']} × {result['sequence']} tokens, "
+                 f"{result['machine']['cpu']}, {result['machine']['threads']} threads ({result['date']})", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -37,3 +37,26 @@ VARIANTS = {
     "sinusoidal-pre-glu": dict(position_embedding_type="sinusoidal", mlp_type="glu", hidden_act="silu",
                                embedding_norm=True, attention_bias=False, mlp_bias=False),
 }
+
+
+# Tiny models pretrained on the built-in corpus once per session, for the training, CLI, Hub and lens tests. They live
+# here, in the root conftest, so that every folder shares one instance (a fixture imported into two conftest files
+# would be trained twice).
+@pytest.fixture(scope="session")
+def tiny_decoder(tmp_path_factory):
+    from minformer.cli.main import main
+    from tests.training.conftest import pretrain_args
+
+    output = tmp_path_factory.mktemp("runs") / "decoder"
+    assert main(pretrain_args("decoder", output)) == 0
+    return output
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    from minformer.cli.main import main
+    from tests.training.conftest import pretrain_args
+
+    output = tmp_path_factory.mktemp("runs") / "encoder"
+    assert main(pretrain_args("encoder", output)) == 0
+    return output

@@ -8,7 +8,9 @@ from .backends import add_backends_command
 from .demo import add_demo_command
 from .evaluate import add_evaluate_command
 from .generate import add_generate_command
+from .lens import add_lens_commands
 from .push import add_push_command
+from .scaling import add_plan_command, add_scaling_command
 from .train_tokenizer import add_train_tokenizer_command
 from .training import add_finetune_command, add_presets_command, add_pretrain_command
 
@@ -32,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(commands)
     add_presets_command(commands)
     add_backends_command(commands)
+    add_lens_commands(commands)
+    add_plan_command(commands)
+    add_scaling_command(commands)
     return parser
 
 

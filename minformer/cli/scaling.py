@@ -126,6 +126,8 @@ def format_plan(result, law_source: str, timed=None) -> str:
 
 
 def add_scaling_command(commands: argparse._SubParsersAction) -> None:
+    from ..scaling.sweep import DEFAULT_SIZES, DEFAULT_TOKENS
+
     parser = commands.add_parser("scaling", help="fit a scaling law: train a grid of small decoders on a corpus",
                                  description="Train small decoders (sizes × token budgets) on a corpus, fit "
                                              "L(N, D) = E + A/N^α + B/D^β to their validation losses and plot loss "
@@ -133,10 +135,10 @@ def add_scaling_command(commands: argparse._SubParsersAction) -> None:
     add_source_arguments(parser)
     parser.add_argument("--output", required=True, help="folder for scaling.json, scaling.png and the tokenizer")
     parser.add_argument("--overwrite", action="store_true", help="replace an output folder that holds a sweep")
-    parser.add_argument("--sizes", nargs="+", default=["1x32", "2x64", "3x96"],
-                        help="model sizes as LAYERSxWIDTH (default 1x32 2x64 3x96)")
-    parser.add_argument("--tokens", nargs="+", type=int, default=[32_768, 65_536, 131_072],
-                        help="training tokens per run (default 32768 65536 131072)")
+    parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES),
+                        help=f"model sizes as LAYERSxWIDTH (default {' '.join(DEFAULT_SIZES)})")
+    parser.add_argument("--tokens", nargs="+", type=int, default=list(DEFAULT_TOKENS),
+                        help=f"training tokens per run (default {' '.join(map(str, DEFAULT_TOKENS))})")
     parser.add_argument("--block-size", type=int, default=64, help="tokens per sequence (default 64)")
     parser.add_argument("--batch-size", type=int, default=16, help="sequences per step (default 16)")
     parser.add_argument("--vocab-size", type=int, default=1024, help="tokenizer trained on the corpus (default 1024)")

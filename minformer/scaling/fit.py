@@ -30,7 +30,7 @@ class Fit:
     """The fitted law, the bootstrap standard deviation of each constant, and how well it fits."""
 
     law: ParametricLoss
-    stderr: dict  # name -> bootstrap standard deviation (nan when there were too few resamples)
+    stderr: dict  # name (and log_A, log_B) -> bootstrap standard deviation (nan with too few resamples)
     runs: int
     rms_log_residual: float  # root mean square of log L̂ − log L over the runs
 
@@ -132,6 +132,8 @@ def _fit(parameters: list[float], tokens: list[float], losses: list[float], boot
     for name in NAMES:
         values = torch.tensor([getattr(s, name) for s in samples], dtype=torch.float64)
         stderr[name] = float(values.std()) if len(values) > 1 else math.nan
+        if name in ("A", "B"):  # A and B span orders of magnitude: their spread is multiplicative
+            stderr["log_" + name] = float(values.log().std()) if len(values) > 1 else math.nan
 
     predicted = torch.tensor([law.loss(n, d) for n, d in zip(parameters, tokens)], dtype=torch.float64)
     rms = float(((predicted.log() - columns[2]) ** 2).mean().sqrt())

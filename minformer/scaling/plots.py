@@ -26,7 +26,9 @@ def plot_scaling(runs: list[dict], fit: Fit, path: Path) -> Path:
         n = own[0]["parameters"]
         ax.scatter([r["chinchilla_flops"] for r in own], [r["validation_loss"] for r in own], color=colour,
                    zorder=3, label=f"{size} ({n / 1e3:,.0f} k parameters)")
-        ax.plot(grid, [law.loss(n, c / (6 * n)) for c in grid], color=colour, alpha=0.6)
+        own_grid = np.geomspace(min(r["chinchilla_flops"] for r in own) / 1.5,
+                                max(r["chinchilla_flops"] for r in own) * 1.5, 50)  # the law near this size's runs
+        ax.plot(own_grid, [law.loss(n, c / (6 * n)) for c in own_grid], color=colour, alpha=0.6)
     ax.plot(grid, [law.frontier(c) for c in grid], "k--", label="fitted compute-optimal frontier")
     ax.set_xscale("log")
     ax.set_xlabel("training compute C = 6·N·D (FLOPs)")

@@ -1,12 +1,9 @@
-"""Tiny pretraining runs on the built-in corpus, shared by the training and CLI tests (trained once per session)."""
+"""How the tests run tiny pretraining on the built-in corpus: the flags, the command line, the logged losses
+(the trained models themselves are session fixtures in tests/conftest.py, shared by every test folder)."""
 
 import json
 import subprocess
 import sys
-
-import pytest
-
-from minformer.cli.main import main
 
 TINY_MODEL = ["--hidden-size", "32", "--num-layers", "1", "--num-heads", "2", "--intermediate-size", "64",
               "--block-size", "32", "--vocab-size", "300"]
@@ -23,20 +20,6 @@ def cli(*args, env=None, timeout=600):
     """Run the command line in a fresh process (as a user would)."""
     return subprocess.run([sys.executable, "-m", "minformer.cli.main", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
-
-
-@pytest.fixture(scope="session")
-def tiny_decoder(tmp_path_factory):
-    output = tmp_path_factory.mktemp("runs") / "decoder"
-    assert main(pretrain_args("decoder", output)) == 0
-    return output
-
-
-@pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory):
-    output = tmp_path_factory.mktemp("runs") / "encoder"
-    assert main(pretrain_args("encoder", output)) == 0
-    return output
 
 
 def logged_losses(run_dir):
