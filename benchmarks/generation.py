@@ -1,5 +1,6 @@
 """Generation throughput with the KV cache: new tokens/s of greedy decoding (32-token prompt, 256 new tokens) at
-batch 1 and 8, minformer's decoder against GPT2LMHeadModel of the same size, interleaved, medians after a warm-up.
+batch 1 and 8, minformer's decoder (and, for the cost of rotary positions, the same with learned positions) against
+GPT2LMHeadModel of the same size, interleaved, medians after a warm-up.
 
     .venv/bin/python benchmarks/generation.py [--repeats 5]
 """
@@ -24,17 +25,22 @@ L, C, H, F, VOCAB, PROMPT, NEW = 6, 384, 6, 1536, 8192, 32, 256
 
 
 def build() -> dict:
+    """minformer's default decoder (rotary positions), the same with learned positions (GPT-2's kind: it shows
+    what rotary positions cost per decoding step), and GPT2LMHeadModel, all 6 layers × 384."""
+    common = dict(vocab_size=VOCAB, hidden_size=C, num_hidden_layers=L, num_attention_heads=H, intermediate_size=F,
+                  max_position_embeddings=PROMPT + NEW, bos_token_id=2, eos_token_id=3, pad_token_id=0)
     torch.manual_seed(0)
-    ours = minformer.MinformerDecoderForCausalLM(minformer.MinformerDecoderConfig(
-        vocab_size=VOCAB, hidden_size=C, num_hidden_layers=L, num_attention_heads=H, intermediate_size=F,
-        max_position_embeddings=PROMPT + NEW, bos_token_id=2, eos_token_id=3, pad_token_id=0)).eval()
+    ours = minformer.MinformerDecoderForCausalLM(minformer.MinformerDecoderConfig(**common)).eval()
+    learned = minformer.MinformerDecoderForCausalLM(
+        minformer.MinformerDecoderConfig(**common, position_embedding_type="learned")).eval()
     gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=VOCAB, n_embd=C, n_layer=L, n_head=H, n_inner=F,
                                       n_positions=PROMPT + NEW, bos_token_id=2, eos_token_id=3,
                                       pad_token_id=0)).eval()
-    for model in (ours, gpt2):
+    models = {"minformer decoder": ours, "GPT2LMHeadModel": gpt2, "minformer, learned positions": learned}
+    for model in models.values():
         model.generation_config.eos_token_id = None  # always 256 new tokens
         model.generation_config.pad_token_id = 0
-    return {"minformer decoder": ours, "GPT2LMHeadModel": gpt2}
+    return models
 
 
 @torch.no_grad()
@@ -62,12 +68,13 @@ def main() -> None:
         for _ in range(args.repeats):
             for name, model in models.items():
                 times[name].append(timed(model, prompt))
+        counterpart = batch * NEW / statistics.median(times["GPT2LMHeadModel"])
         for name in models:
             tokens_per_second = batch * NEW / statistics.median(times[name])
             rows.append({"batch": batch, "model": name, "new_tokens_per_second": tokens_per_second,
-                         "times": times[name]})
-            print(f"batch {batch}  {name:<18} {tokens_per_second:8.1f} new tokens/s", flush=True)
-        print(f"batch {batch}  ratio {rows[-2]['new_tokens_per_second'] / rows[-1]['new_tokens_per_second']:.3f}×")
+                         "ratio": tokens_per_second / counterpart, "times": times[name]})
+            print(f"batch {batch}  {name:<30} {tokens_per_second:8.1f} new tokens/s  "
+                  f"{tokens_per_second / counterpart:.3f}× GPT-2", flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "generation.json").write_text(json.dumps(
         {"machine": {**machine_info(), "threads": args.threads}, "date": time.strftime("%Y-%m-%d"), "rows": rows},

@@ -48,21 +48,16 @@ class RotaryEmbedding(nn.Module):
         self.theta = config.rope_theta
 
     def forward(self, position_ids: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T) -> cos, sin, each (B, T, hs)."""
+        """(B, T) -> cos and signed sin, each (B, 1, T, hs) to broadcast over the heads: (cos θ, cos θ) and
+        (−sin θ, sin θ), so that `apply_rotary` is two products and a sum."""
         exponents = torch.arange(0, self.head_dim, 2, device=position_ids.device, dtype=torch.float32) / self.head_dim
         inv_freq = self.theta**-exponents  # (hs/2,)
-        angles = position_ids.float()[..., None] * inv_freq  # (B, T, hs/2)
-        angles = torch.cat((angles, angles), dim=-1)  # (B, T, hs)
-        return angles.cos().to(dtype), angles.sin().to(dtype)
+        angles = position_ids.float()[:, None, :, None] * inv_freq  # (B, 1, T, hs/2)
+        cos, sin = angles.cos(), angles.sin()
+        return torch.cat((cos, cos), dim=-1).to(dtype), torch.cat((-sin, sin), dim=-1).to(dtype)
 
 
-def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    """(x1, x2) -> (-x2, x1) on the two halves of the last dimension."""
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
-
-def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate queries or keys (B, nh, T, hs) by the angles of their positions (cos, sin: (B, T, hs))."""
-    cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, hs), broadcast over heads
-    return x * cos + rotate_half(x) * sin
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> torch.Tensor:
+    """Rotate queries or keys (B, nh, T, hs) by the angles of their positions: each pair (x_i, x_{i+hs/2}) becomes
+    (x_i·cos θ_i − x_{i+hs/2}·sin θ_i, x_{i+hs/2}·cos θ_i + x_i·sin θ_i). Swapping the halves is one `roll`."""
+    return x * cos + x.roll(x.shape[-1] // 2, dims=-1) * signed_sin

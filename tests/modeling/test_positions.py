@@ -37,6 +37,26 @@ def test_rope_scores_depend_only_on_relative_position():
     assert apply_rotary(q, cos, sin).norm().item() == pytest.approx(q.norm().item(), rel=1e-5)
 
 
+def test_rope_rotates_each_pair_by_its_angle():
+    """Pair (x_i, x_{i+hs/2}) at position p turns by p·θ^(-2i/hs), written out one pair at a time in float64."""
+    config = decoder_config()
+    hs = config.head_dim
+    rotary = RotaryEmbedding(config)
+    positions = torch.tensor([[0, 3, 17], [5, 6, 40]])
+    x = torch.randn(2, 3, 3, hs, dtype=torch.float64)  # (B, nh, T, hs)
+    rotated = apply_rotary(x, *rotary(positions, torch.float64))
+    expected = torch.empty_like(x)
+    for b in range(2):
+        for t in range(3):
+            for i in range(hs // 2):
+                angle = positions[b, t].item() * config.rope_theta ** (-2 * i / hs)
+                c, s = math.cos(angle), math.sin(angle)
+                first, second = x[b, :, t, i], x[b, :, t, i + hs // 2]
+                expected[b, :, t, i] = first * c - second * s
+                expected[b, :, t, i + hs // 2] = second * c + first * s
+    torch.testing.assert_close(rotated, expected, atol=1e-6, rtol=0)
+
+
 @pytest.mark.parametrize("make, model_class", [
     (decoder_config, minformer.MinformerDecoderForCausalLM),
     (encoder_config, minformer.MinformerEncoderForMaskedLM),
