@@ -25,7 +25,7 @@ from .flops import parameter_count, training_flops_per_token
 
 MAX_EVAL_BLOCKS = 256
 # 45 k to 0.9 M parameters, 64 k to 590 k tokens (within one pass over the built-in corpus at a 1024-token BPE):
-# 12 runs, about 4 minutes on 2 CPU cores
+# 12 runs, about 2 minutes on 2 CPU cores
 DEFAULT_SIZES = ("1x32", "2x64", "3x96", "4x128")
 DEFAULT_TOKENS = (65_536, 196_608, 589_824)
 
