@@ -68,15 +68,21 @@ def run_plan(args: argparse.Namespace) -> int:
                 args.block_size)
 
     if args.hours is not None:
-        # the budget is what the hours buy for the config it plans: iterate plan -> time that config -> budget
-        result = plan(1e15, **options)  # a first guess, only to pick a config to time
+        # the budget is what the hours buy for the config it plans: time a config, plan it for exactly those hours,
+        # and move to the config that budget would choose, until they agree (or MAX_ITERATIONS configs were timed)
+        config = plan(1e15, **options).config  # a first guess, only to pick a config to time
         for _ in range(MAX_ITERATIONS):
-            config = result.config
             measure(config)
-            tokens = args.hours * 3600 * fps / result.config_flops_per_token
-            result = plan(6 * result.config_parameters * tokens, flops_per_second=fps, **options)
-            if result.config == config:
+            model_config = decoder_config(config["hidden_size"], config["num_hidden_layers"], args.vocab_size,
+                                          args.block_size)
+            probe = plan(1e15, config=model_config, **options)  # this config's N and FLOPs per token
+            tokens = args.hours * 3600 * fps / probe.config_flops_per_token
+            budget = 6 * probe.config_parameters * tokens
+            result = plan(budget, flops_per_second=fps, config=model_config, **options)
+            chosen = plan(budget, **options).config
+            if chosen == config:
                 break
+            config = chosen
     else:
         result = plan(args.flops, **options)
         measure(result.config)

@@ -77,16 +77,19 @@ class Plan:
 
 
 def plan(flops: float, vocab_size: int = 8192, block_size: int = 128, target: str = "parametric",
-         law: ParametricLoss = CHINCHILLA, flops_per_second: float | None = None) -> Plan:
+         law: ParametricLoss = CHINCHILLA, flops_per_second: float | None = None,
+         config: MinformerDecoderConfig | None = None) -> Plan:
     """Plan a training run of `flops` FLOPs; `target` picks which allocation the config follows ("parametric" or
-    "rule"); `flops_per_second` (measured) turns the budget into wall time."""
+    "rule"); `flops_per_second` (measured) turns the budget into wall time; `config` plans that decoder instead of
+    searching for the closest one."""
     if not flops > 0 or math.isinf(flops):
         raise ValueError(f"the compute budget must be a positive number of FLOPs, got {flops}.")
     if target not in ("parametric", "rule"):
         raise ValueError(f"unknown target {target!r}; use 'parametric' (the fitted law) or 'rule' (20 tokens/param).")
     parametric = law.optimal(flops)
     rule = tokens_per_parameter_rule(flops)
-    config = closest_decoder_config(parametric[0] if target == "parametric" else rule[0], vocab_size, block_size)
+    if config is None:
+        config = closest_decoder_config(parametric[0] if target == "parametric" else rule[0], vocab_size, block_size)
     count = parameter_count(config)
     tokens = flops / (6 * count)
     per_token = training_flops_per_token(config, block_size)
@@ -96,7 +99,7 @@ def plan(flops: float, vocab_size: int = 8192, block_size: int = 128, target: st
         rule_loss=law.loss(*rule),
         config={"hidden_size": config.hidden_size, "num_hidden_layers": config.num_hidden_layers,
                 "num_attention_heads": config.num_attention_heads, "intermediate_size": config.intermediate_size,
-                "vocab_size": vocab_size, "block_size": block_size},
+                "vocab_size": config.vocab_size, "block_size": block_size},
         config_parameters=count, config_tokens=tokens, config_loss=law.loss(count, tokens),
         config_flops_per_token=per_token, flops_per_second=flops_per_second,
         seconds=tokens * per_token / flops_per_second if flops_per_second else None,

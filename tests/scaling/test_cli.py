@@ -29,7 +29,7 @@ def test_plan_prints_both_allocations_and_the_config(capsys):
 def test_plan_by_hours_measures_this_machine(capsys):
     assert main(["plan", "--hours", "0.01", "--vocab-size", "512", "--block-size", "32", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["flops_per_second"] > 1e8  # measured: any working CPU trains faster than 0.1 GFLOP/s
+    assert math.isfinite(result["flops_per_second"]) and result["flops_per_second"] > 0  # measured, not given
     assert math.isclose(result["seconds"], 36.0, rel_tol=1e-9)  # the budget is what 0.01 h buys here
 
 
