@@ -46,6 +46,7 @@ def _law(path: str | None):
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    from ..scaling.flops import parameter_count, training_flops_per_token
     from ..scaling.planner import decoder_config, plan
     from ..scaling.throughput import measure_training_flops_per_second
 
@@ -75,9 +76,8 @@ def run_plan(args: argparse.Namespace) -> int:
             measure(config)
             model_config = decoder_config(config["hidden_size"], config["num_hidden_layers"], args.vocab_size,
                                           args.block_size)
-            probe = plan(1e15, config=model_config, **options)  # this config's N and FLOPs per token
-            tokens = args.hours * 3600 * fps / probe.config_flops_per_token
-            budget = 6 * probe.config_parameters * tokens
+            tokens = args.hours * 3600 * fps / training_flops_per_token(model_config, args.block_size)
+            budget = 6 * parameter_count(model_config) * tokens
             result = plan(budget, flops_per_second=fps, config=model_config, **options)
             chosen = plan(budget, **options).config
             if chosen == config:
