@@ -41,3 +41,18 @@ def atomic_directory(destination: str | Path, overwrite: bool = False) -> Iterat
     staging.rename(destination)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_file(destination: str | Path, text: str) -> Path:
+    """Write a text file all at once (a temporary file beside it, then renamed), so a crash never leaves half."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{destination.name}.tmp-", dir=destination.parent)
+    try:
+        with open(descriptor, "w") as handle:
+            handle.write(text)
+        Path(temporary).replace(destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return destination

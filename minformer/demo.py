@@ -5,27 +5,37 @@ import json
 import time
 from pathlib import Path
 
-from .atomic import check_output_folder
 from .data import load_text
+from .errors import Interrupted
+from .outputs import claimed_output
 from .generation import generate_texts
 from .tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
 from .training.evaluation import evaluate_saved_model
 from .training.finetune import FinetuneOptions, finetune
-from .training.options import RunOptions, SourceOptions
+from .training.options import RunOptions, SourceOptions, check_positive_float
 from .training.pretrain import PretrainOptions, pretrain
+from .training.run_report import write_summary
 
 PROMPTS = ["Return the", "The default value of", "If the argument is"]
 
 
 def demo(output_dir: str = "runs/demo", overwrite: bool = False, scale: float = 1.0) -> dict:
     """Run every step; `scale` multiplies the training steps (1.0 is the README's demo, < 15 minutes on 2 cores)."""
-    output = Path(output_dir)
-    check_output_folder(output, overwrite)
-    if overwrite and output.is_dir():
-        import shutil
+    check_positive_float(scale, "--scale")
+    final = Path(output_dir)
+    try:
+        with claimed_output(final, overwrite=overwrite) as staging:  # replaces the old demo only when complete
+            results = _demo(staging, final, scale)
+    except KeyboardInterrupt:
+        unchanged = f"; {final} is unchanged" if final.exists() else ""
+        raise Interrupted(f"interrupted: the demo did not finish, so nothing of it was kept{unchanged}.") from None
+    print(summary_lines(results))
+    print(f"everything is in {final} (report.md, metrics.json, */loss.png)")
+    return results
 
-        shutil.rmtree(output)
-    output.mkdir(parents=True)
+
+def _demo(output: Path, final: Path, scale: float) -> dict:
+    """Every step, written into the staging folder `output` that becomes `final`."""
     started = time.perf_counter()
     steps = lambda n: max(2, int(n * scale))  # noqa: E731
     corpus = load_text(builtin="corpus")
@@ -53,6 +63,8 @@ def demo(output_dir: str = "runs/demo", overwrite: bool = False, scale: float = 
     print("== 4/5 fine-tuning the encoder: which standard-library package does a docstring come from?")
     classifier = finetune(FinetuneOptions(model=str(output / "encoder"), source=SourceOptions(builtin=True),
                                           run=run("classifier", 300, 5e-4, 100)))
+    classifier["base_model"] = str(final / "encoder")  # where the encoder will be, not its staging folder
+    write_summary(output / "classifier", classifier)
 
     print("== 5/5 evaluation on the test splits, and generation")
     labelled = load_text(builtin="labelled")
@@ -68,8 +80,6 @@ def demo(output_dir: str = "runs/demo", overwrite: bool = False, scale: float = 
     results["seconds"] = round(time.perf_counter() - started, 1)
     (output / "metrics.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     (output / "report.md").write_text(markdown_report(results))
-    print(summary_lines(results))
-    print(f"everything is in {output} (report.md, metrics.json, */loss.png)")
     return results
 
 

@@ -5,15 +5,25 @@ def generate_texts(model_path: str, prompts: list[str], max_new_tokens: int = 50
                    temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95, num_samples: int = 1,
                    seed: int = 0, attn_implementation: str | None = None) -> list[str]:
     """Prompt + continuation for each prompt and sample."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+    import math
 
-    if temperature <= 0 or not 0 < top_p <= 1 or top_k < 0 or max_new_tokens < 1:
-        raise ValueError("need temperature > 0, 0 < top_p <= 1, top_k >= 0 and max_new_tokens >= 1 "
-                         "(use --greedy for deterministic decoding).")
+    import torch
+    from transformers import AutoModelForCausalLM, set_seed
+
+    from .errors import UserError
+    from .loading import load_pretrained
+
+    if not (temperature > 0 and math.isfinite(temperature)) or not 0 < top_p <= 1 or top_k < 0:
+        raise UserError(f"need --temperature > 0, 0 < --top-p <= 1 and --top-k >= 0 (got {temperature}, {top_p} and "
+                        f"{top_k}); use --greedy for deterministic decoding.")
+    for flag, value in (("--max-new-tokens", max_new_tokens), ("--num-samples", num_samples)):
+        if value < 1:
+            raise UserError(f"{flag} must be a positive integer, got {value}.")
+    if not prompts or not all(prompt.strip() for prompt in prompts):
+        raise UserError("give a non-empty prompt to continue, e.g. minformer generate MODEL \"Return the\".")
     options = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    model = AutoModelForCausalLM.from_pretrained(model_path, **options).eval()
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    model, tokenizer = load_pretrained(AutoModelForCausalLM, model_path, families=("decoder",), **options)
+    model.eval()
     tokenizer.padding_side = "left"  # batched prompts end where generation starts
     set_seed(seed)
     inputs = tokenizer(prompts, return_tensors="pt", padding=True)

@@ -34,10 +34,19 @@ def run_backends(args: argparse.Namespace) -> int:
 def check_backends(model_path: str, names: list[str], length: int) -> int:
     """Run one padded batch through the model under each backend; report max |output - eager| and the time."""
     import torch
-    from transformers import AutoConfig, AutoModel
+    from transformers import AutoModel
 
-    config = AutoConfig.from_pretrained(model_path)
+    from ..loading import load_config, load_weights
+    from ..modeling.backends import check_attention_backend
+    from ..training.options import check_positive_int
+
+    check_positive_int(length, "--length")
+    for name in names:
+        check_attention_backend(name)
+    config = load_config(model_path)
     length = min(length, config.max_position_embeddings)
+    if length < 4:
+        raise ValueError(f"--length must be at least 4 (one padded quarter of a sequence), got {length}.")
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(0, config.vocab_size, (2, length), generator=generator)
     mask = torch.ones_like(ids)
@@ -48,7 +57,7 @@ def check_backends(model_path: str, names: list[str], length: int) -> int:
     print(f"\nchecking {model_path} ({config.model_type}) on a padded batch of 2 × {length} tokens")
     outputs = {}
     for name in dict.fromkeys(["eager", *names]):
-        model = AutoModel.from_pretrained(model_path, attn_implementation=name).eval()
+        model = load_weights(AutoModel, model_path, attn_implementation=name).eval()
         began = time.perf_counter()
         with torch.no_grad():
             outputs[name] = model(ids, attention_mask=mask).last_hidden_state[mask.bool()]

@@ -19,17 +19,22 @@ def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from transformers import AutoConfig
+    from ..atomic import write_file
+    from ..loading import load_config
+    from ..outputs import check_output_file
+    from ..training.evaluation import check_evaluable, evaluate_saved_model
+    from ..training.options import check_positive_int
 
-    from ..training.evaluation import evaluate_saved_model
-
-    architecture = (AutoConfig.from_pretrained(args.model).architectures or [""])[0]
+    check_positive_int(args.block_size, "--block-size")
+    architecture = check_evaluable(load_config(args.model), args.model)
+    if args.json:
+        check_output_file(args.json, [args.model, *args.files], "--json", ".json")
     data = load_source(args, labelled=architecture.endswith("ForSequenceClassification"))
     metrics = evaluate_saved_model(args.model, data, args.eval_split, args.block_size, args.seed,
                                    args.attn_implementation)
     for key, value in metrics.items():
         print(f"{key:<28}{value:.4f}" if isinstance(value, float) else f"{key:<28}{value}")
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(metrics, handle, indent=2)
+        write_file(args.json, json.dumps(metrics, indent=2) + "\n")
     return 0
+

@@ -3,6 +3,8 @@ layer predicts, through the logit lens and the tuned lens; where each head atten
 
 import argparse
 
+from ..outputs import check_output_file
+
 from .sources import add_source_arguments
 
 
@@ -63,6 +65,7 @@ def run_lens(args: argparse.Namespace) -> int:
 
     if args.top_k < 1:
         raise ValueError(f"--top-k must be at least 1, got {args.top_k}.")
+    check_output_file(args.output, [], "--output", ".png")
     model, tokenizer = load_causal_lm(args.model)
     input_ids = encode_text(tokenizer, args.text, model.config)  # (1, T)
     lenses = {"logit lens": None}
@@ -86,13 +89,18 @@ def run_lens(args: argparse.Namespace) -> int:
 
 def run_fit_lens(args: argparse.Namespace) -> int:
     from ..lens import fit_and_save, layer_names
+    from ..lens.tuned_lens import lens_folder
+    from ..loading import load_config
+    from ..outputs import output_lock
     from ..lens.plots import plot_layer_values
     from .training import source_options
 
     options = {name: value for name, value in (("steps", args.steps), ("batch_size", args.batch_size),
                                                ("learning_rate", args.learning_rate)) if value is not None}
     print(f"fitting a tuned lens for {args.model} (the model is not changed) ...")
-    fit = fit_and_save(args.model, source_options(args), overwrite=args.overwrite, **options)
+    load_config(args.model, families=("decoder",))  # before the lock file is written beside MODEL/tuned_lens
+    with output_lock(lens_folder(args.model)):  # one fit at a time per model folder
+        fit = fit_and_save(args.model, source_options(args), overwrite=args.overwrite, **options)
     names = layer_names(len(fit.logit_lens_kl) - 1)
     width = max(len(name) for name in names)
     print(f"KL(final layer ‖ lens) in nats/token on {fit.evaluated_on}:")
@@ -112,6 +120,7 @@ def run_attention_maps(args: argparse.Namespace) -> int:
     from ..lens.attention_maps import check_layer
     from ..lens.plots import plot_attention_grid
 
+    check_output_file(args.output, [], "--output", ".png")
     model, tokenizer = load_model(args.model)
     check_layer(args.layer, model.config.num_hidden_layers)
     input_ids = encode_text(tokenizer, args.text, model.config)  # (1, T)

@@ -1,6 +1,12 @@
-"""The `minformer` command line: one subcommand per workflow step."""
+"""The `minformer` command line: one subcommand per workflow step.
+
+Every mistake in the user's input ends in one line on stderr and exit code 2; Ctrl-C in one line saying what was
+kept, exit code 130. Other errors are bugs and keep their traceback; `--debug` (or MINFORMER_DEBUG=1) shows the
+traceback of any error.
+"""
 
 import argparse
+import os
 import sys
 
 from .. import __version__
@@ -14,42 +20,65 @@ from .scaling import add_plan_command, add_scaling_command
 from .train_tokenizer import add_train_tokenizer_command
 from .training import add_finetune_command, add_presets_command, add_pretrain_command
 
-# errors caused by the user's input: reported in one line with exit code 2, without a traceback
-USER_ERRORS = (ValueError, OSError, ImportError)  # OSError: missing files, unknown Hub repos, existing outputs
+# errors caused by the user's input: reported in one line with exit code 2, without a traceback (UserError and
+# every check's ValueError; OSError: missing files, unknown Hub repos; ImportError: a backend that cannot run here)
+USER_ERRORS = (ValueError, OSError, ImportError)
+INTERRUPTED = 130  # the shell's code for a command ended by SIGINT
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line (the usage is one `--help` away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="minformer",
-        description="The textbook transformer, native to the Hugging Face ecosystem.",
-    )
+    parser = Parser(prog="minformer", description="The textbook transformer, native to the Hugging Face ecosystem.")
     parser.add_argument("--version", action="version", version=f"minformer {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of any error (or MINFORMER_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_train_tokenizer_command(commands)
-    add_pretrain_command(commands)
-    add_finetune_command(commands)
-    add_evaluate_command(commands)
-    add_generate_command(commands)
-    add_push_command(commands)
-    add_demo_command(commands)
-    add_presets_command(commands)
-    add_backends_command(commands)
-    add_lens_commands(commands)
-    add_plan_command(commands)
-    add_scaling_command(commands)
+    for add in (add_train_tokenizer_command, add_pretrain_command, add_finetune_command, add_evaluate_command,
+                add_generate_command, add_push_command, add_demo_command, add_presets_command,
+                add_backends_command, add_lens_commands, add_plan_command, add_scaling_command):
+        add(commands)
+    for subparser in commands.choices.values():
+        subparser.add_argument("--debug", action="store_true", help="show the traceback of any error")
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse with options allowed between positional arguments (`finetune MODEL --task X FILE`), as users expect."""
+    args, _ = parser.parse_known_args(argv)
+    if args.command is None:
+        return parser.parse_args(argv)
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    position = argv.index(args.command)
+    sub = subparsers.choices[args.command].parse_intermixed_args(argv[position + 1:])
+    sub.command, sub.debug = args.command, sub.debug or args.debug
+    return sub
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse(parser, argv)
     if args.command is None:
         parser.print_help()
         return 0
+    debug = args.debug or os.environ.get("MINFORMER_DEBUG", "") not in ("", "0")
     try:
         return args.run(args)
+    except KeyboardInterrupt as interrupt:
+        if debug:
+            raise
+        print(f"minformer {args.command}: {interrupt or 'interrupted; nothing was written'}", file=sys.stderr)
+        return INTERRUPTED
     except USER_ERRORS as error:
-        print(f"minformer {args.command}: error: {error}", file=sys.stderr)
+        if debug:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"minformer {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

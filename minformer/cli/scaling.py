@@ -156,7 +156,15 @@ def add_scaling_command(commands: argparse._SubParsersAction) -> None:
 
 def run_scaling(args: argparse.Namespace) -> int:
     from ..scaling.sweep import SweepOptions, run_sweep
+    from ..training.options import check_positive_float, check_positive_int
     from .training import source_options
+
+    for flag, value in (("--block-size", args.block_size), ("--batch-size", args.batch_size),
+                        *(("--tokens", t) for t in args.tokens)):
+        check_positive_int(value, flag)
+    check_positive_float(args.learning_rate, "--learning-rate")
+    if args.bootstrap < 0:
+        raise ValueError(f"--bootstrap must be 0 or more resamples, got {args.bootstrap}.")
 
     run_sweep(SweepOptions(source=source_options(args), output_dir=args.output, overwrite=args.overwrite,
                            sizes=tuple(args.sizes), tokens=tuple(args.tokens), block_size=args.block_size,

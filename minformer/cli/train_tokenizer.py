@@ -27,12 +27,23 @@ def add_train_tokenizer_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_train_tokenizer(args: argparse.Namespace) -> int:
-    from ..tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
-    from ..atomic import check_output_folder
     from ..tokenization.training import check_vocab_size
+    from ..outputs import claimed_output
+    from ..training.options import check_positive_int
 
-    check_vocab_size(args.vocab_size)  # before reading any data
-    check_output_folder(args.output, args.overwrite)
+    check_vocab_size(args.vocab_size)  # every option before reading any data
+    check_positive_int(args.min_frequency, "--min-frequency")
+    check_positive_int(args.model_max_length, "--model-max-length")
+    with claimed_output(args.output, args.files, args.overwrite) as staging:
+        train_and_report(args, staging)  # the old output is replaced only when the new tokenizer is complete
+    print(f"saved to {args.output} (load it with AutoTokenizer.from_pretrained({str(args.output)!r}))")
+    return 0
+
+
+def train_and_report(args: argparse.Namespace, staging) -> None:
+    from ..tokenization import for_family, format_report, tokenizer_report, train_bpe
+    from ..tokenization.saving import write_tokenizer
+
     data = load_source(args)
     train = data["train"]
 
@@ -47,8 +58,6 @@ def run_train_tokenizer(args: argparse.Namespace) -> int:
     held_out = data["validation"] if "validation" in data else train
     report = tokenizer_report(tokenizer, held_out.select(range(min(HELD_OUT_SAMPLE, len(held_out))))["text"],
                               sample_name=sample_name)
-    output = save_tokenizer(tokenizer, args.output, overwrite=args.overwrite)
-    (output / "tokenizer_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write_tokenizer(tokenizer, staging)
+    (staging / "tokenizer_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(format_report(report))
-    print(f"saved to {output} (load it with AutoTokenizer.from_pretrained({str(output)!r}))")
-    return 0

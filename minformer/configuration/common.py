@@ -4,6 +4,8 @@ A config is a `transformers` 5.x dataclass config: annotated class attributes ar
 `__post_init__` fills in derived values and raises a `ValueError` naming the field and the fix.
 """
 
+import math
+
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
@@ -86,8 +88,9 @@ class MinformerConfig(PreTrainedConfig):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{name}: {field} must be in [0, 1), got {value!r}.")
         for field in ("layer_norm_eps", "rope_theta", "initializer_range"):
-            if getattr(self, field) <= 0:
-                raise ValueError(f"{name}: {field} must be positive, got {getattr(self, field)!r}.")
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name}: {field} must be a finite positive number, got {value!r}.")
 
 
 def _check_choice(config_name: str, field: str, value: object, choices: tuple[str, ...]) -> None:

@@ -3,10 +3,15 @@ built-in corpora. Every source becomes a `DatasetDict` with train/validation/tes
 `label` for labelled data), memory-mapped by `datasets` rather than held in memory."""
 
 import codecs
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
 
+from ..errors import UserError, first_line
 from .builtin import builtin_corpus, builtin_labelled, builtin_seq2seq, builtin_token_task
 
 BUILTINS = {"corpus": builtin_corpus, "labelled": builtin_labelled, "seq2seq": builtin_seq2seq,
@@ -17,6 +22,7 @@ FILE_BUILDERS = {".txt": "text", ".text": "text", ".jsonl": "json", ".json": "js
 HELD_OUT_FRACTION = 0.05  # validation and test shares carved from a source that has only a train split
 MIN_ROWS_TO_SPLIT = 40  # below this, carving held-out splits would leave them (or train) nearly empty
 UTF8_CHUNK = 1 << 20
+JSON_BUILDER_LOGGER = "datasets.packaged_modules.json.json"
 
 
 def check_utf8(path: Path) -> bool:
@@ -59,7 +65,45 @@ def _from_files(files: list[str | Path]) -> datasets.DatasetDict:
         if not any(non_blank):
             raise ValueError(f"the corpus is empty: {', '.join(map(str, paths))} holds no text.")
     options = {"sample_by": "paragraph"} if builder == "text" else {}
-    return datasets.load_dataset(builder, data_files={"train": [str(p) for p in paths]}, **options)
+    try:
+        with _silenced(JSON_BUILDER_LOGGER):  # it logs the error it raises; the one line below replaces both
+            return datasets.load_dataset(builder, data_files={"train": [str(p) for p in paths]}, **options)
+    except Exception as error:  # a malformed JSON line, a ragged CSV, a damaged parquet file
+        if builder == "json":
+            _check_json_lines(paths)
+        raise UserError(f"cannot read {', '.join(map(str, paths))} as {builder}: {first_line(error)}. Fix the "
+                        "file (one record per line for .jsonl, a header row for .csv).") from None
+
+
+@contextlib.contextmanager
+def _silenced(name: str) -> Iterator[None]:
+    """Only errors raised, not logged, by the logger `name` while the block runs (its level restored after)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_json_lines(paths: list[Path]) -> None:
+    """Name the file and line of the first line of a .jsonl that is not a JSON object (a .json may be one array)."""
+    for path in paths:
+        if path.suffix.lower() != ".jsonl":
+            continue
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise UserError(f"{path}, line {number}, is not valid JSON ({error.msg} at column {error.colno});"
+                                    " a .jsonl file holds one JSON object per line.") from None
+                if not isinstance(record, dict):
+                    raise UserError(f"{path}, line {number}, holds a JSON {type(record).__name__}, not an object; "
+                                    'a .jsonl file holds one object per line, e.g. {"text": "..."}.')
 
 
 def _from_hub(name: str, config: str | None, split: str | None) -> datasets.DatasetDict:
@@ -94,17 +138,34 @@ def _with_splits(data: datasets.DatasetDict, seed: int) -> datasets.DatasetDict:
     return datasets.DatasetDict({name: data[name] for name in ("train", "validation", "test") if name in data})
 
 
+def _is_text(feature) -> bool:
+    """A column of strings, or of lists of strings (token classification's words)."""
+    if isinstance(feature, datasets.Value):
+        return feature.dtype in ("string", "large_string")
+    inner = getattr(feature, "feature", None)
+    return isinstance(inner, datasets.Value) and inner.dtype in ("string", "large_string")
+
+
 def _select_columns(data: datasets.DatasetDict, text_column: str, label_column: str | None,
-                    where: str) -> datasets.DatasetDict:
+                    where: str, label_flag: str) -> datasets.DatasetDict:
     columns = data["train"].column_names
     wanted = {text_column: "text", **({label_column: "label"} if label_column else {})}
     for column in wanted:
         if column not in columns:
-            raise ValueError(f"{where} has no column {column!r}; its columns are {columns}. Pass "
-                             f"--{'text' if column == text_column else 'label'}-column with one of them.")
+            flag = "--text-column" if column == text_column else label_flag
+            raise UserError(f"{where} has no column {column!r}; its columns are {columns}. Pass {flag} with one "
+                            "of them.")
+    feature = data["train"].features[text_column]
+    if not _is_text(feature):
+        raise UserError(f"the column {text_column!r} of {where} holds {_describe(feature)}, not text; pass "
+                        f"--text-column with the column that holds the text (columns: {columns}).")
     data = data.select_columns(list(wanted))
     renames = {old: new for old, new in wanted.items() if old != new}
     return data.rename_columns(renames) if renames else data
+
+
+def _describe(feature) -> str:
+    return f"{feature.dtype} values" if isinstance(feature, datasets.Value) else type(feature).__name__
 
 
 def _has_text(dataset: datasets.Dataset) -> bool:
@@ -124,6 +185,7 @@ def load_text(
     text_column: str = "text",
     label_column: str | None = None,
     seed: int = 0,
+    label_flag: str = "--label-column",
 ) -> datasets.DatasetDict:
     """Text from exactly one source, as train/validation/test splits with a `text` (and optional `label`) column.
 
@@ -142,7 +204,7 @@ def load_text(
         where, data = f"the files {[str(f) for f in files]}", _from_files(files)
     else:
         where, data = f"the Hub dataset {hub_dataset!r}", _from_hub(hub_dataset, hub_config, hub_split)
-    data = _with_splits(_select_columns(data, text_column, label_column, where), seed)
+    data = _with_splits(_select_columns(data, text_column, label_column, where, label_flag), seed)
     if not _has_text(data["train"]):
         raise ValueError(f"the corpus is empty: {where} has no text in column {text_column!r}.")
     return data

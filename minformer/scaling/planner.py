@@ -18,6 +18,7 @@ ASPECT_RATIO = 64  # preferred C / L
 ASPECT_RANGE = (32, 256)
 COUNT_TOLERANCE = 0.10
 MAX_LAYERS = 128
+MAX_PARAMETERS = 1e13  # 10 trillion, beyond any dense model trained; the config search grows with the target size
 
 
 def decoder_config(hidden_size: int, num_layers: int, vocab_size: int, block_size: int) -> MinformerDecoderConfig:
@@ -32,6 +33,10 @@ def closest_decoder_config(parameters: float, vocab_size: int, block_size: int) 
     `parameters`, preferring C/L near 64 among those within 10% (see the module docstring)."""
     if not parameters > 0:
         raise ValueError(f"the target parameter count must be positive, got {parameters}.")
+    if parameters > MAX_PARAMETERS:
+        raise ValueError(f"the budget asks for a model of {parameters:.3g} parameters; the planner searches decoders "
+                         f"of up to {MAX_PARAMETERS:.0e} parameters (budgets up to about 1e28 FLOPs): give a smaller "
+                         "--flops or --hours.")
     candidates = []  # (|log(count / target)|, |log(aspect / 64)|, aspect in range, width, layers)
     width = HEAD_SIZE
     while True:

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transformers import AutoTokenizer, PrinterCallback, TrainingArguments, set_seed
+from transformers import PrinterCallback, TrainingArguments, set_seed
 
-from ..atomic import atomic_directory, check_output_folder
+from ..loading import load_tokenizer
+from ..outputs import claimed_output
 from ..configuration import MinformerDecoderConfig
 from ..data import causal_lm_collator, pack_blocks, tokenize
 from ..tokenization import for_family, train_bpe
@@ -76,10 +77,6 @@ def _arguments(options: SweepOptions, run_dir: Path, steps: int) -> TrainingArgu
 
 def run_sweep(options: SweepOptions) -> dict:
     """Train every size × budget, fit the law, write scaling.json and scaling.png to the output folder."""
-    from ..modeling import MinformerDecoderForCausalLM
-    from ..training.trainer import MinformerTrainer
-    from .plots import plot_scaling
-
     if not options.sizes or not options.tokens:
         raise ValueError("give at least one model size (--sizes) and one token budget (--tokens).")
     if min(options.tokens) < options.batch_size * options.block_size:
@@ -88,13 +85,24 @@ def run_sweep(options: SweepOptions) -> dict:
     for size in options.sizes:
         parse_size(size)
     output = Path(options.output_dir)
-    check_output_folder(output, overwrite=options.overwrite)  # before the long work, not after it
+    with claimed_output(output, [*options.source.files, options.tokenizer], options.overwrite) as staging:
+        result, fit, tokenizer = _sweep(options, staging)  # the old output is replaced only if this succeeds
+    print(describe_fit(fit))
+    print(f"wrote {output / 'scaling.json'} and {output / 'scaling.png'}")
+    return result
+
+
+def _sweep(options: SweepOptions, staging: Path):
+    from ..modeling import MinformerDecoderForCausalLM
+    from ..training.trainer import MinformerTrainer
+    from .plots import plot_scaling
+
     set_seed(options.seed)
     data = options.source.load(builtin="corpus")
     if "validation" not in data:
         raise ValueError("the text is too short to hold out a validation split; give more text.")
     if options.tokenizer:
-        tokenizer = AutoTokenizer.from_pretrained(options.tokenizer)
+        tokenizer = load_tokenizer(options.tokenizer)
     else:
         texts = (t for batch in data["train"].iter(1000) for t in batch["text"])
         tokenizer = for_family(train_bpe(texts, vocab_size=options.vocab_size, length=None), "decoder",
@@ -144,13 +152,10 @@ def run_sweep(options: SweepOptions) -> dict:
               "batch_size": options.batch_size, "vocab_size": len(tokenizer), **options.source.describe("corpus"),
               "note": "constants fitted on tiny models and tiny data: not Hoffmann et al.'s, and only valid near "
                       "the sizes and budgets measured"}
-    with atomic_directory(output, overwrite=options.overwrite) as staging:
-        plot_scaling(runs, fit, staging / "scaling.png")
-        (staging / "scaling.json").write_text(json.dumps(result, indent=2) + "\n")
-        tokenizer.save_pretrained(staging / "tokenizer")
-    print(describe_fit(fit))
-    print(f"wrote {output / 'scaling.json'} and {output / 'scaling.png'}")
-    return result
+    plot_scaling(runs, fit, staging / "scaling.png")
+    (staging / "scaling.json").write_text(json.dumps(result, indent=2) + "\n")
+    tokenizer.save_pretrained(staging / "tokenizer")
+    return result, fit, tokenizer
 
 
 def describe_fit(fit: Fit) -> str:

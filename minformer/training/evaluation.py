@@ -72,39 +72,54 @@ def majority_baseline(train_labels: list[int], eval_labels: list[int]) -> float:
     return sum(label == majority for label in eval_labels) / len(eval_labels)
 
 
+EVALUABLE = ("ForCausalLM", "ForMaskedLM", "ForSequenceClassification")
+
+
+def check_evaluable(config, model_path: str) -> str:
+    """The architecture of a saved model that `evaluate_saved_model` can measure; a UserError for any other."""
+    from ..errors import UserError
+
+    architecture = (config.architectures or [""])[0]
+    if not architecture.endswith(EVALUABLE):
+        raise UserError(f"{model_path} holds a {architecture or 'model without a head'}; `minformer evaluate` "
+                        "measures language models (perplexity) and sequence classifiers (accuracy): give a "
+                        "pretrained model or a fine-tuned classifier.")
+    return architecture
+
+
 def evaluate_saved_model(model_path: str, data: datasets.DatasetDict, split: str = "test", block_size: int = 128,
                          seed: int = 0, attn_implementation: str | None = None) -> dict:
     """The metrics of a saved model on `split`: perplexity (causal or masked LM, with the unigram baseline for
     causal LMs) or accuracy / macro-F1 (classifiers, with the majority-class baseline)."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoModelForSequenceClassification
-    from transformers import AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoModelForSequenceClassification
 
     from ..data import causal_lm_collator, classification_collator, masked_lm_collator, pack_blocks, tokenize
+    from ..errors import UserError
+    from ..loading import load_config, load_pretrained
 
     if split not in data:
-        raise ValueError(f"the data has no {split!r} split (splits: {', '.join(data)}).")
-    config = AutoConfig.from_pretrained(model_path)
-    architecture = (config.architectures or [""])[0]
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    from .setup import check_vocabulary
-
-    check_vocabulary(tokenizer, config, model_path)
+        raise UserError(f"the data has no {split!r} split (splits: {', '.join(data)}); pass --eval-split with one "
+                        "of them.")
+    config = load_config(model_path)
+    architecture = check_evaluable(config, model_path)
     options = {"attn_implementation": attn_implementation} if attn_implementation else {}
     if architecture.endswith("ForSequenceClassification"):
         if "label" not in data[split].column_names:
-            raise ValueError("evaluating a classifier needs labelled data (a label column, or --builtin).")
-        model = AutoModelForSequenceClassification.from_pretrained(model_path, **options)
+            raise UserError("evaluating a classifier needs labelled data (a label column, or --builtin).")
+        model, tokenizer = load_pretrained(AutoModelForSequenceClassification, model_path, **options)
         encoded = tokenize(data, tokenizer, max_length=min(block_size, config.max_position_embeddings))
         metrics = classification_metrics(model, encoded[split], classification_collator(tokenizer))
         metrics["majority_baseline_accuracy"] = majority_baseline(data["train"]["label"], data[split]["label"])
         return {"model": architecture, "split": split, **metrics}
     block_size = min(block_size, config.max_position_embeddings)
     causal = architecture.endswith("ForCausalLM")
-    model_class = AutoModelForCausalLM if causal else AutoModelForMaskedLM
-    model = model_class.from_pretrained(model_path, **options)
+    model, tokenizer = load_pretrained(AutoModelForCausalLM if causal else AutoModelForMaskedLM, model_path, **options)
     tokenized = tokenize(data, tokenizer)
     separator = tokenizer.eos_token_id if causal else None
     blocks = pack_blocks(tokenized[split], block_size, separator)
+    if len(blocks) == 0:
+        raise UserError(f"the {split} split holds fewer than {block_size} tokens, not one block to evaluate; give "
+                        "more text or a smaller --block-size.")
     collator = causal_lm_collator(tokenizer) if causal else masked_lm_collator(tokenizer, seed=seed)
     metrics = {"model": architecture, "split": split, "blocks": len(blocks), "block_size": block_size,
                **language_model_perplexity(model, blocks, collator)}

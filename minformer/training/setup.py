@@ -1,51 +1,25 @@
-"""Steps every training command takes before training: claim the output folder, build the TrainingArguments,
-and finish: final save, summary and loss plot."""
+"""Steps every training command takes around training: build the TrainingArguments for the run's staging folder,
+and finish: final save, summary and loss plot (the folder itself is claimed by `run_folder.claimed_run`)."""
 
 import dataclasses
 import json
 import os
 import platform
-import shutil
 import time
-from pathlib import Path
 
 import torch
 from transformers import TrainingArguments
-from transformers.trainer_utils import get_last_checkpoint
 
-from ..atomic import check_output_folder
 from .options import RunOptions
+from .run_folder import RunFolder
 from .run_report import format_summary, plot_losses, write_summary
 
 
-def claim_output(run: RunOptions) -> str | None:
-    """Refuse a folder that holds another run unless --overwrite or --resume; return the checkpoint to resume.
-    Under torchrun / accelerate only the first process claims the folder; the others only look for checkpoints."""
-    output = Path(run.output_dir)
-    if int(os.environ.get("RANK", "0")) != 0:
-        return get_last_checkpoint(str(output)) if run.resume and output.is_dir() else None
-    if run.resume:
-        checkpoint = get_last_checkpoint(str(output)) if output.is_dir() else None
-        if checkpoint is None:
-            raise ValueError(f"--resume: {output} holds no checkpoint-N folder to resume from; run without "
-                             "--resume to start a new run.")
-        return checkpoint
-    if run.overwrite and output.is_dir():
-        shutil.rmtree(output)
-    try:
-        check_output_folder(output, overwrite=False)
-    except FileExistsError:
-        raise FileExistsError(f"{output} already holds a run; pass --resume to continue it or --overwrite to "
-                              "replace it.") from None
-    output.mkdir(parents=True, exist_ok=True)
-    return None
-
-
-def training_arguments(run: RunOptions, evaluate: bool = True, arguments_class: type = TrainingArguments,
-                       **extra) -> TrainingArguments:
+def training_arguments(run: RunOptions, folder: RunFolder, evaluate: bool = True,
+                       arguments_class: type = TrainingArguments, **extra) -> TrainingArguments:
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1  # set by torchrun and accelerate launch
     return arguments_class(
-        output_dir=run.output_dir,
+        output_dir=str(folder.staging),
         max_steps=run.max_steps,
         per_device_train_batch_size=run.batch_size,
         per_device_eval_batch_size=run.batch_size,
@@ -87,17 +61,11 @@ def hardware() -> str:
     return f"{cpu_model()}, {os.cpu_count()} cores (CPU only)"
 
 
-def check_vocabulary(tokenizer, config, where: str) -> None:
-    """A tokenizer and a model that disagree on the vocabulary would silently index the wrong embeddings."""
-    if config.vocab_size != len(tokenizer):
-        raise ValueError(f"the tokenizer in {where} has {len(tokenizer)} tokens but the model expects "
-                         f"{config.vocab_size}; use the tokenizer the model was trained with.")
-
-
-def finish(trainer, run: RunOptions, started: float, train_seconds: float, start_step: int, tokens_per_step: int,
+def finish(trainer, run: RunOptions, folder: RunFolder, started: float, train_seconds: float, tokens_per_step: int,
            metrics: dict, title: str) -> dict:
-    """Save the final model (+ tokenizer, trainer_state.json), the summary JSON and the loss plot; print them."""
-    output = Path(run.output_dir)
+    """Save the final model (+ tokenizer, trainer_state.json), the summary JSON and the loss plot into the staging
+    folder (which then replaces the output folder); print them."""
+    output, start_step = folder.staging, folder.start_step
     trainer.save_model(str(output))
     trainer.save_state()
     steps = trainer.state.global_step
@@ -116,5 +84,5 @@ def finish(trainer, run: RunOptions, started: float, train_seconds: float, start
         write_summary(output, summary)
         plot_losses(trainer.state, output / "loss.png", title)
         print(format_summary(summary))
-        print(f"saved the model, tokenizer, summary.json and loss.png to {output}")
+        print(f"saved the model, tokenizer, summary.json and loss.png to {run.output_dir}")
     return summary

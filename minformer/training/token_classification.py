@@ -8,12 +8,14 @@ import time
 from dataclasses import dataclass, field
 
 import datasets
-from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification
-from transformers import set_seed
+from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification, set_seed
 
+from ..errors import UserError
+from ..loading import check_vocabulary, load_config, load_tokenizer, load_weights
 from ..metrics import load_metric
-from .options import RunOptions, SourceOptions
-from .setup import check_vocabulary, claim_output, finish, training_arguments
+from .options import RunOptions, SourceOptions, check_positive_int
+from .run_folder import claimed_run
+from .setup import finish, training_arguments
 from .trainer import MinformerTrainer
 
 
@@ -67,15 +69,40 @@ def token_metrics(model, encoded: datasets.Dataset, collator, batch_size: int = 
     return {**accuracy.compute(), **f1.compute()}
 
 
+def check_rows(data: datasets.DatasetDict, text_flag: str, label_flag: str) -> None:
+    """Each row must hold a list of words and a list of as many tags; name the first row that does not."""
+    for split, rows in data.items():
+        for row, (words, tags) in enumerate(zip(rows["text"], rows["label"])):
+            if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+                raise UserError(f"row {row + 1} of the {split} split: {text_flag} must hold a list of words (e.g. "
+                                f'["Alice", "met", "Bob"]), got {type(words).__name__} {str(words)[:40]!r}.')
+            if not isinstance(tags, list) or len(tags) != len(words):
+                count = f"{len(tags)} tags" if isinstance(tags, list) else f"a {type(tags).__name__}"
+                raise UserError(f"row {row + 1} of the {split} split has {len(words)} words but {count} in "
+                                f"{label_flag}; give one tag per word.")
+            if any(tag is None for tag in tags):
+                raise UserError(f"row {row + 1} of the {split} split has an empty tag; give every word a tag.")
+
+
 def finetune_tokens(options: TokenClassificationOptions) -> dict:
     run = options.run
-    checkpoint = claim_output(run)
+    check_positive_int(options.max_length, "--max-length")
+    config = load_config(options.model, families=("encoder",))
+    tokenizer = load_tokenizer(options.model)
+    check_vocabulary(tokenizer, config, options.model)
+    with claimed_run(run, inputs=[options.model, *options.source.files]) as folder:
+        return _finetune_tokens(options, config, tokenizer, folder)
+
+
+def _finetune_tokens(options: TokenClassificationOptions, config, tokenizer, folder) -> dict:
+    run = options.run
     started = time.perf_counter()
     set_seed(run.seed)
     data = options.source.load(builtin="tokens", text_column=options.source.text_column,
                                label_column=options.source.label_column)
     if options.source.builtin:
         data = data.rename_columns({"tokens": "text", "tags": "label"})
+    check_rows(data, "--text-column", "--label-column")
     feature = data["train"].features["label"]
     names = list(feature.feature.names) if isinstance(getattr(feature, "feature", None), datasets.ClassLabel) else \
         sorted({tag for split in data.values() for tags in split["label"] for tag in tags}, key=str)
@@ -83,20 +110,16 @@ def finetune_tokens(options: TokenClassificationOptions) -> dict:
         index = {name: i for i, name in enumerate(names)}
         data = data.map(lambda row: {"label": [index[tag] for tag in row["label"]]})
         names = [str(name) for name in names]
-    tokenizer = AutoTokenizer.from_pretrained(options.model)
-    config = AutoConfig.from_pretrained(checkpoint or options.model)
-    check_vocabulary(tokenizer, config, options.model)
-    model = AutoModelForTokenClassification.from_pretrained(
-        options.model, num_labels=len(names), id2label=dict(enumerate(names)),
-        label2id={name: i for i, name in enumerate(names)})
+    model = load_weights(AutoModelForTokenClassification, options.model, num_labels=len(names),
+                         id2label=dict(enumerate(names)), label2id={name: i for i, name in enumerate(names)})
     max_length = min(options.max_length, config.max_position_embeddings)  # the model's longest input
     encoded = data.map(lambda batch: align(batch, tokenizer, max_length), batched=True,
                        remove_columns=data["train"].column_names, desc="Aligning labels")
     collator = DataCollatorForTokenClassification(tokenizer)
-    trainer = MinformerTrainer(model=model, args=training_arguments(run), train_dataset=encoded["train"],
+    folder.prepare()
+    trainer = MinformerTrainer(model=model, args=training_arguments(run, folder), train_dataset=encoded["train"],
                                eval_dataset=encoded["validation"], data_collator=collator, processing_class=tokenizer)
-    start_step = int(checkpoint.rsplit("-", 1)[-1]) if checkpoint else 0
-    train_seconds = trainer.train(resume_from_checkpoint=checkpoint).metrics["train_runtime"]
+    train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
     split = "test" if "test" in encoded else "validation"
     metrics = token_metrics(trainer.model, encoded[split], collator)
     counts = [tag for tags in data["train"]["label"] for tag in tags]
@@ -106,5 +129,5 @@ def finetune_tokens(options: TokenClassificationOptions) -> dict:
              "majority_baseline_accuracy": sum(tag == majority for tag in gold) / len(gold),
              "base_model": options.model, **options.source.describe("token-classification")}
     tokens_per_step = max_length * run.batch_size * run.gradient_accumulation_steps
-    return finish(trainer, run, started, train_seconds, start_step, tokens_per_step, final,
+    return finish(trainer, run, folder, started, train_seconds, tokens_per_step, final,
                   "token-classification fine-tuning")

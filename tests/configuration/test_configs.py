@@ -42,7 +42,7 @@ def test_model_types_and_defaults():
         (dict(intermediate_size=0), "intermediate_size must be a positive integer"),
         (dict(hidden_size=36, num_attention_heads=4, position_embedding_type="rope"), "rope needs an even head size"),
         (dict(attention_dropout=1.0), "attention_dropout must be in [0, 1)"),
-        (dict(layer_norm_eps=0.0), "layer_norm_eps must be positive"),
+        (dict(layer_norm_eps=0.0), "layer_norm_eps must be a finite positive number"),
     ],
 )
 @pytest.mark.parametrize("make", [decoder_config, encoder_config])

@@ -15,24 +15,31 @@ from minformer.cli.main import main
 from tests.training.conftest import logged_losses, pretrain_args
 
 
-def test_killed_run_resumes_to_the_same_final_step(tmp_path):
+def test_killed_run_resumes_to_the_same_final_step(tmp_path, capsys):
     steps = 120
-    full, killed = tmp_path / "full", tmp_path / "killed"
+    full, killed, partial = tmp_path / "full", tmp_path / "killed", tmp_path / "killed.partial"
     assert main(pretrain_args("decoder", full, steps=steps)) == 0
     process = subprocess.Popen([sys.executable, "-m", "minformer.cli.main", *pretrain_args("decoder", killed, steps)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while not (killed / "checkpoint-40").exists() and process.poll() is None and time.time() < deadline:
+    while not (partial / "checkpoint-40").exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    checkpoints = sorted(killed.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    assert not killed.exists()  # the run is built in killed.partial and moved into place only when complete
+    checkpoints = sorted(partial.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     assert checkpoints and int(checkpoints[-1].name.split("-")[1]) < steps  # killed before the end
     for checkpoint in checkpoints:  # whatever moment the kill hit, every checkpoint is whole
         assert (checkpoint / "trainer_state.json").is_file() and (checkpoint / "optimizer.pt").is_file()
         AutoModelForCausalLM.from_pretrained(checkpoint)
 
+    # the killed process left its lock: reported with the command that clears it
+    lock = tmp_path / ".killed.lock"
+    assert main(pretrain_args("decoder", killed, steps, extra=["--resume"])) == 2
+    assert f"stale lock: {lock} was left by pid {process.pid}" in capsys.readouterr().err
+    lock.unlink()
     assert main(pretrain_args("decoder", killed, steps, extra=["--resume"])) == 0
+    assert not partial.exists()
     resumed = json.loads((killed / "summary.json").read_text())
     uninterrupted = json.loads((full / "summary.json").read_text())
     assert resumed["steps"] == uninterrupted["steps"] == steps

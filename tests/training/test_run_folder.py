@@ -1,0 +1,95 @@
+"""How a run replaces the user's output: built in OUTPUT.partial, moved into place only when complete, under a lock
+that a second run into the same folder is refused by; Ctrl-C keeps the last checkpoint and --resume finishes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from minformer.errors import UserError
+from minformer.outputs import output_lock
+from minformer.tokenization.training import MAX_WORD_CHARS, split_long_runs
+from tests.cli.test_user_mistakes import quiet_env, tree
+from tests.training.conftest import TINY_MODEL, TINY_RUN
+
+
+def command(output: Path, steps: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "minformer.cli.main", "pretrain", "--builtin", *TINY_MODEL, *TINY_RUN,
+            "--max-steps", str(steps), "--output", str(output), *extra]
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen:
+    # SIGINT back to its default in the child (a shell running the tests in the background ignores it), so Python
+    # turns it into KeyboardInterrupt as it does in a terminal
+    return subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=quiet_env(), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def final_step(run: Path) -> int:
+    return json.loads((run / "trainer_state.json").read_text())["global_step"]
+
+
+def test_ctrl_c_keeps_the_old_run_and_the_last_checkpoint_and_resume_finishes(tiny_decoder, tmp_path):
+    import shutil
+
+    run = Path(shutil.copytree(tiny_decoder, tmp_path / "run"))
+    before = tree(run)
+    process = start(command(run, 600, "--overwrite"), tmp_path)
+    partial = tmp_path / "run.partial"
+    deadline = time.time() + 240
+    while not any(partial.glob("checkpoint-*")) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, stderr[-2000:]
+    message = [line for line in stderr.splitlines() if line.startswith("minformer pretrain:")]
+    assert len(message) == 1 and "interrupted" in message[0] and "--resume" in message[0], stderr[-2000:]
+    assert f"kept in {partial}" in message[0] and f"{run} is unchanged" in message[0]
+    assert tree(run) == before  # --overwrite replaces the old run only when the new one is complete
+    assert any(partial.glob("checkpoint-*")) and not (tmp_path / ".run.lock").exists()
+
+    resumed = subprocess.run(command(run, 600, "--resume"), cwd=tmp_path, capture_output=True, text=True,
+                             env=quiet_env(), timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert final_step(run) == 600 and not partial.exists()
+    assert (run / "model.safetensors").is_file() and json.loads((run / "summary.json").read_text())["steps"] == 600
+
+
+def test_two_runs_into_one_folder_one_is_refused_the_other_is_intact(tmp_path):
+    output = tmp_path / "shared"
+    first, second = (start(command(output, 20), tmp_path) for _ in range(2))
+    results = [(p.wait(timeout=600), p.stderr.read()) for p in (first, second)]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], [err[-1500:] for _, err in results]
+    refused = next(err for code, err in results if code == 2)
+    lines = [line for line in refused.splitlines() if line.strip()]
+    assert len(lines) == 1 and "is in use by another minformer command" in lines[0], refused[-1500:]
+    assert final_step(output) == 20 and json.loads((output / "summary.json").read_text())["steps"] == 20
+    assert not (tmp_path / "shared.partial").exists() and not (tmp_path / ".shared.lock").exists()
+
+
+def test_a_live_lock_refuses_and_is_released_however_the_block_ends(tmp_path):
+    folder = tmp_path / "out"
+    with output_lock(folder) as lock:
+        owner = json.loads(lock.read_text())
+        assert owner["pid"] == os.getpid() and lock.name == ".out.lock"
+        with pytest.raises(UserError, match=f"in use by another minformer command \\(pid {os.getpid()}"):
+            with output_lock(folder):
+                pass
+    assert not lock.exists()
+    with pytest.raises(KeyboardInterrupt), output_lock(folder):
+        raise KeyboardInterrupt
+    assert not lock.exists() and not folder.exists()  # the lock never creates the folder itself
+
+
+def test_over_long_runs_are_cut_for_the_tokenizer_trainer_and_nothing_is_lost():
+    text = "short words " + "x" * (3 * MAX_WORD_CHARS + 7) + " tail " + "y" * MAX_WORD_CHARS
+    pieces = list(split_long_runs(text))
+    assert "".join(pieces) == text
+    assert max(len(run) for piece in pieces for run in piece.split()) <= MAX_WORD_CHARS
+    assert list(split_long_runs("an ordinary line")) == ["an ordinary line"]
