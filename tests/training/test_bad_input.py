@@ -27,7 +27,7 @@ def test_output_folder_holding_another_run_is_refused(tiny_decoder, capsys):
 
 def test_resume_without_checkpoint(tmp_path, capsys):
     assert main(pretrain_args("decoder", tmp_path / "new", extra=["--resume"])) == 2
-    assert "holds no checkpoint-N folder to resume from" in last_error(capsys)
+    assert "holds a checkpoint-N folder to resume from" in last_error(capsys)
 
 
 def test_missing_text_column(tmp_path, capsys):
