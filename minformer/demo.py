@@ -7,8 +7,8 @@ from pathlib import Path
 
 from .data import load_text
 from .errors import Interrupted
-from .outputs import claimed_output
 from .generation import generate_texts
+from .outputs import claimed_output
 from .tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
 from .training.evaluation import evaluate_saved_model
 from .training.finetune import FinetuneOptions, finetune

@@ -4,7 +4,6 @@ layer predicts, through the logit lens and the tuned lens; where each head atten
 import argparse
 
 from ..outputs import check_output_file
-
 from .sources import add_source_arguments
 
 
@@ -89,10 +88,10 @@ def run_lens(args: argparse.Namespace) -> int:
 
 def run_fit_lens(args: argparse.Namespace) -> int:
     from ..lens import fit_and_save, layer_names
+    from ..lens.plots import plot_layer_values
     from ..lens.tuned_lens import lens_folder
     from ..loading import load_config
     from ..outputs import output_lock
-    from ..lens.plots import plot_layer_values
     from .training import source_options
 
     options = {name: value for name, value in (("steps", args.steps), ("batch_size", args.batch_size),

@@ -3,6 +3,7 @@ save it as a `transformers` fast tokenizer and print what users check about it."
 
 import argparse
 import json
+from pathlib import Path
 
 from .sources import add_source_arguments, load_source
 
@@ -27,8 +28,8 @@ def add_train_tokenizer_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_train_tokenizer(args: argparse.Namespace) -> int:
-    from ..tokenization.training import check_vocab_size
     from ..outputs import claimed_output
+    from ..tokenization.training import check_vocab_size
     from ..training.options import check_positive_int
 
     check_vocab_size(args.vocab_size)  # every option before reading any data
@@ -40,7 +41,8 @@ def run_train_tokenizer(args: argparse.Namespace) -> int:
     return 0
 
 
-def train_and_report(args: argparse.Namespace, staging) -> None:
+def train_and_report(args: argparse.Namespace, staging: Path) -> None:
+    """Train the tokenizer and write it, with its report, into the staging folder."""
     from ..tokenization import for_family, format_report, tokenizer_report, train_bpe
     from ..tokenization.saving import write_tokenizer
 

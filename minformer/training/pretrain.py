@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from transformers import set_seed
 
 from ..data import causal_lm_collator, masked_lm_collator, pack_blocks, tokenize
-from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
 from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer
+from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
 from ..tokenization import for_family, train_bpe
 from ..tokenization.training import check_vocab_size
 from .evaluation import language_model_perplexity, unigram_perplexity
