@@ -13,10 +13,16 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a command; the message says what was kept and how to go on."""
 
 
+MAX_CAUSE_CHARS = 160  # of a library's message quoted inside a one-line report
+
+
 def first_line(error: BaseException) -> str:
-    """The first non-empty line of an error's message, without terminal colour codes (for one-line reports)."""
+    """The error's type and the first non-empty line of its message, without terminal colour codes or a final
+    period, shortened to MAX_CAUSE_CHARS (for one-line reports that go on after it)."""
     text = str(error).replace("\x1b[1m", "").replace("\x1b[0m", "")
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "").rstrip(".")
+    if len(line) > MAX_CAUSE_CHARS:
+        line = line[:MAX_CAUSE_CHARS].rsplit(" ", 1)[0] + " …"
     return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
 

@@ -222,7 +222,7 @@ CASES = [
     ("png-over-the-corpus", lambda w, d, e: copy_model(d, w, "dec"), ["lens", "dec", "Return", "--output",
                                                                       "corpus.txt"], ["is not a .png file"]),
     ("push-unreachable", lambda w, d, e: copy_model(d, w, "dec"), ["push", "dec", "user/repo"],
-     ["cannot reach http://127.0.0.1:9", "HF_ENDPOINT"]),
+     ["cannot reach http://127.0.0.1:9 (ConnectError", "HF_ENDPOINT"]),
 ]
 
 
@@ -245,7 +245,8 @@ def test_mistake_gets_one_line_and_changes_nothing(name, setup, command, words, 
     if setup is not None:
         setup(workspace, tiny_decoder, tiny_encoder)
     before = tree(workspace)
-    extra = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_TOKEN": "hf_test"} if name == "push-unreachable" else {}
+    extra = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_TOKEN": "hf_test", "HF_HUB_OFFLINE": "0"} \
+        if name == "push-unreachable" else {}  # online, to a port where nothing listens
     result = run_cli(command, workspace, quiet_env(HOME=str(workspace / "home"), **extra))
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2, result.stderr[-3000:]
