@@ -130,7 +130,8 @@ def run_finetune(args: argparse.Namespace) -> int:
             raise ValueError("--task seq2seq needs --decoder DECODER (a pretrained minformer decoder folder).")
         train_seq2seq(Seq2SeqOptions(source=source_options(args), run=run_options(args), encoder=args.model,
                                      decoder=args.decoder, source_column=args.text_column,
-                                     target_column=args.label_column, max_length=args.max_length))
+                                     target_column=args.label_column, target_flag="--label-column",
+                                     max_length=args.max_length))
         return 0
     finetune(FinetuneOptions(model=args.model, source=source_options(args), run=run_options(args),
                              max_length=args.max_length, num_labels=args.num_labels))
