@@ -20,6 +20,13 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _local(inputs: Iterable[str | Path | None]) -> Iterator[tuple[str | Path, Path]]:
+    """The inputs that are local files or folders, as given and resolved (Hub repo ids and Nones are skipped)."""
+    for given in inputs:
+        if given is not None and str(given).strip() and Path(given).expanduser().exists():
+            yield given, Path(given).expanduser().resolve()
+
+
 def check_output_path(output: str | Path, inputs: Iterable[str | Path | None] = (), flag: str = "--output") -> Path:
     """Refuse an output folder that is empty, a file, the current directory or one of its parents, the home folder
     or one of its parents, or a folder that is or contains one of `inputs` (model, tokenizer, corpus files)."""
@@ -34,10 +41,7 @@ def check_output_path(output: str | Path, inputs: Iterable[str | Path | None] = 
             what = name if path == place else f"a parent of {name}"
             raise UserError(f"{flag} {output} is {what}; replacing it would delete everything in it. Give a new "
                             f"subfolder, e.g. {flag} runs/my-model.")
-    for given in inputs:
-        if given is None or not str(given).strip() or not Path(given).expanduser().exists():
-            continue  # a Hub repo id, or nothing
-        source = Path(given).expanduser().resolve()
+    for given, source in _local(inputs):
         if _inside(source, path):
             what = "is" if source == path else "contains"
             raise UserError(f"{flag} {output} {what} the input {given}; the result would replace it. Write the "
@@ -56,10 +60,7 @@ def check_output_file(path: str | Path, inputs: Iterable[str | Path | None], fla
     if target.exists() and target.suffix.lower() != suffix:
         raise UserError(f"{flag} {path} exists and is not a {suffix} file; minformer only replaces its own {suffix} "
                         "results. Give another file name.")
-    for given in inputs:
-        if given is None or not Path(given).expanduser().exists():
-            continue
-        source = Path(given).expanduser().resolve()
+    for given, source in _local(inputs):
         if _inside(target, source):
             raise UserError(f"{flag} {path} would write into the input {given}; write the result elsewhere.")
     return target

@@ -27,34 +27,45 @@ class FinetuneOptions:
     num_labels: int | None = None  # checked against the data; None means "as many as the data has"
 
 
+def _check_filled(data: datasets.DatasetDict) -> None:
+    """Refuse an empty label cell (None, NaN from a CSV, or blank text), naming its row."""
+    for split, rows in data.items():
+        for row, value in enumerate(rows["label"]):
+            if value is None or value != value or (isinstance(value, str) and not value.strip()):
+                raise UserError(f"row {row + 1} of the {split} split has an empty label; give every row a label (or "
+                                "remove the rows without one).")
+
+
+def _class_count(values: list[int], num_labels: int | None) -> int:
+    """How many classes integer labels (class ids) stand for: 0..max unless --num-labels says more; gaps in the ids
+    without --num-labels are refused (labels {0, 1, 7} would silently make 8 classes)."""
+    if min(values) < 0:
+        raise UserError(f"integer labels must be class ids 0, 1, 2, ...; the data has {min(values)}.")
+    count = num_labels if num_labels is not None else max(values) + 1
+    if max(values) >= count:
+        raise UserError(f"the data has label {max(values)} but --num-labels is {num_labels}; class ids must be "
+                        f"below it: pass --num-labels {max(values) + 1} or fix the label column.")
+    absent = sorted(set(range(count)) - set(values))
+    if absent and num_labels is None:
+        raise UserError(f"the integer labels are {', '.join(map(str, values[:10]))}: class ids "
+                        f"{', '.join(map(str, absent[:10]))} never occur. Pass --num-labels {count} if the model "
+                        f"should still have {count} classes, or renumber the labels 0..{len(values) - 1}.")
+    return count
+
+
 def label_names(data: datasets.DatasetDict, num_labels: int | None) -> tuple[datasets.DatasetDict, list[str]]:
-    """The class names, with labels turned into ids 0..L-1. Integer labels are class ids: they must cover 0..L-1
-    unless --num-labels says how many classes there are; an empty label cell is an error naming its row."""
+    """The class names, with labels turned into ids 0..L-1 (integer labels are already class ids); a count that
+    does not match `num_labels` is an error."""
     if num_labels is not None:
         check_positive_int(num_labels, "--num-labels")
     feature = data["train"].features["label"]
     if isinstance(feature, datasets.ClassLabel):
         names = list(feature.names)
     else:
-        for split, rows in data.items():
-            for row, value in enumerate(rows["label"]):
-                if value is None or value != value or (isinstance(value, str) and not value.strip()):  # NaN: CSV
-                    raise UserError(f"row {row + 1} of the {split} split has an empty label; give every row a "
-                                    "label (or remove the rows without one).")
+        _check_filled(data)
         values = sorted({value for split in data.values() for value in split["label"]}, key=str)
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            if min(values) < 0:
-                raise UserError(f"integer labels must be class ids 0, 1, 2, ...; the data has {min(values)}.")
-            count = num_labels if num_labels is not None else max(values) + 1
-            if max(values) >= count:
-                raise UserError(f"the data has label {max(values)} but --num-labels is {num_labels}; class ids "
-                                f"must be below it: pass --num-labels {max(values) + 1} or fix the label column.")
-            absent = sorted(set(range(count)) - set(values))
-            if absent and num_labels is None:
-                raise UserError(f"the integer labels are {', '.join(map(str, values[:10]))}: class ids "
-                                f"{', '.join(map(str, absent[:10]))} never occur. Pass --num-labels {count} if the "
-                                f"model should still have {count} classes, or renumber the labels 0..{len(values) - 1}.")
-            return data, [str(v) for v in range(count)]
+            return data, [str(v) for v in range(_class_count(values, num_labels))]
         names = [str(v) for v in values]
         index = {value: i for i, value in enumerate(values)}
         data = data.map(lambda row: {"label": index[row["label"]]})

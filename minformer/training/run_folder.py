@@ -120,14 +120,13 @@ def claimed_run(run: RunOptions, inputs: Iterable[str | Path | None] = ()) -> It
     """Check and lock the run's output folder, yield where to build the run, and put it in place when the block
     succeeds. Ctrl-C becomes an `Interrupted` that says what was kept and how to resume."""
     output = check_output_path(run.output_dir, inputs)
-    folder = _plan(run, output)
-    if folder.checkpoint:
-        check_checkpoint(folder.checkpoint)
-    if int(os.environ.get("RANK", "0")) != 0:
-        yield folder
+    if int(os.environ.get("RANK", "0")) != 0:  # the first process locks, checks and replaces
+        yield _plan(run, output)
         return
     with output_lock(output):
-        folder = _plan(run, output)  # again under the lock: another run may have finished meanwhile
+        folder = _plan(run, output)
+        if folder.checkpoint:
+            check_checkpoint(folder.checkpoint)
         try:
             yield folder
         except KeyboardInterrupt:
