@@ -25,7 +25,11 @@ def atomic_directory(destination: str | Path, overwrite: bool = False) -> Iterat
     An existing non-empty `destination` is refused unless `overwrite=True`, and then replaced only after the new
     folder is complete. On error the temporary folder is removed and `destination` is left as it was.
     """
+    from .outputs import check_output_path
+
     destination = Path(destination)
+    if overwrite:  # never replace the current directory, the home folder or a parent of either
+        check_output_path(destination)
     check_output_folder(destination, overwrite)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
