@@ -5,16 +5,17 @@ import json
 import time
 from pathlib import Path
 
-from .data import load_text
+from .data import SourceOptions, load_text
 from .errors import Interrupted
 from .generation import generate_texts
 from .outputs import claimed_output
 from .tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
 from .training.evaluation import evaluate_saved_model
 from .training.finetune import FinetuneOptions, finetune
-from .training.options import RunOptions, SourceOptions, check_positive_float
+from .training.options import RunOptions
 from .training.pretrain import PretrainOptions, pretrain
 from .training.run_report import write_summary
+from .validation import check_positive_float
 
 PROMPTS = ["Return the", "The default value of", "If the argument is"]
 

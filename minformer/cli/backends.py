@@ -38,7 +38,7 @@ def check_backends(model_path: str, names: list[str], length: int) -> int:
 
     from ..loading import load_config, load_weights
     from ..modeling.backends import check_attention_backend
-    from ..training.options import check_positive_int
+    from ..validation import check_positive_int
 
     check_positive_int(length, "--length")
     for name in names:

@@ -23,7 +23,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..loading import load_config
     from ..outputs import check_output_file
     from ..training.evaluation import check_evaluable, evaluate_saved_model
-    from ..training.options import check_positive_int
+    from ..validation import check_positive_int
 
     check_positive_int(args.block_size, "--block-size")
     architecture = check_evaluable(load_config(args.model), args.model)

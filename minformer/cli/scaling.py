@@ -156,7 +156,7 @@ def add_scaling_command(commands: argparse._SubParsersAction) -> None:
 
 def run_scaling(args: argparse.Namespace) -> int:
     from ..scaling.sweep import SweepOptions, run_sweep
-    from ..training.options import check_positive_float, check_positive_int
+    from ..validation import check_positive_float, check_positive_int
     from .training import source_options
 
     for flag, value in (("--block-size", args.block_size), ("--batch-size", args.batch_size),

@@ -30,7 +30,7 @@ def add_train_tokenizer_command(commands: argparse._SubParsersAction) -> None:
 def run_train_tokenizer(args: argparse.Namespace) -> int:
     from ..outputs import claimed_output
     from ..tokenization.training import check_vocab_size
-    from ..training.options import check_positive_int
+    from ..validation import check_positive_int
 
     check_vocab_size(args.vocab_size)  # every option before reading any data
     check_positive_int(args.min_frequency, "--min-frequency")

@@ -38,7 +38,7 @@ def run_options(args: argparse.Namespace):
 
 
 def source_options(args: argparse.Namespace):
-    from ..training.options import SourceOptions
+    from ..data import SourceOptions
 
     if sum(bool(x) for x in (args.files, args.dataset, args.builtin)) != 1:
         raise ValueError("give exactly one text source: FILE ..., --dataset NAME, or --builtin.")

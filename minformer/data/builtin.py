@@ -15,8 +15,8 @@ The exact sizes depend on the Python version; the README lists them for the Pyth
 import ast
 import functools
 import hashlib
-import re
 import os
+import re
 import sysconfig
 from collections.abc import Iterator
 from pathlib import Path

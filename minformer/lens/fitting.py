@@ -15,9 +15,8 @@ import datasets
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from ..data import pack_blocks, tokenize
+from ..data import SourceOptions, pack_blocks, tokenize
 from ..modeling.decoder import MinformerDecoderForCausalLM
-from ..training.options import SourceOptions
 from .loading import load_causal_lm
 from .logit_lens import check_causal_lm, layer_hidden_states, readout
 from .tuned_lens import TunedLens, check_lens_destination, save_tuned_lens

@@ -16,11 +16,10 @@ from pathlib import Path
 from transformers import PrinterCallback, TrainingArguments, set_seed
 
 from ..configuration import MinformerDecoderConfig
-from ..data import causal_lm_collator, pack_blocks, tokenize
+from ..data import SourceOptions, causal_lm_collator, pack_blocks, tokenize
 from ..loading import load_tokenizer
 from ..outputs import claimed_output
 from ..tokenization import for_family, train_bpe
-from ..training.options import SourceOptions
 from .fit import Fit, fit_parametric_loss
 from .flops import parameter_count, training_flops_per_token
 

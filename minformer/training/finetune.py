@@ -7,12 +7,13 @@ import datasets
 import numpy as np
 from transformers import AutoModelForSequenceClassification, set_seed
 
-from ..data import classification_collator, tokenize
+from ..data import SourceOptions, classification_collator, tokenize
 from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer, load_weights
 from ..metrics import load_metric
+from ..validation import check_positive_int
 from .evaluation import classification_metrics, majority_baseline
-from .options import RunOptions, SourceOptions, check_positive_int
+from .options import RunOptions
 from .run_folder import claimed_run
 from .setup import finish, training_arguments
 from .trainer import MinformerTrainer

@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 from transformers import set_seed
 
-from ..data import causal_lm_collator, masked_lm_collator, pack_blocks, tokenize
+from ..data import SourceOptions, causal_lm_collator, masked_lm_collator, pack_blocks, tokenize
 from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer
 from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
 from ..tokenization import for_family, train_bpe
 from ..tokenization.training import check_vocab_size
+from ..validation import check_positive_int
 from .evaluation import language_model_perplexity, unigram_perplexity
-from .options import RunOptions, SourceOptions, check_positive_int
+from .options import RunOptions
 from .presets import check_preset, model_config, parameter_count
 from .run_folder import RunFolder, claimed_run
 from .setup import finish, training_arguments

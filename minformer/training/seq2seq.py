@@ -8,13 +8,15 @@ import datasets
 import torch
 from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainingArguments, set_seed
 
+from ..data import SourceOptions
 from ..errors import UserError, reading
 from ..loading import load_config, load_tokenizer
 from ..metrics import load_metric
 from ..modeling.seq2seq import seq2seq_from_configs, seq2seq_from_pretrained
 from ..tokenization import for_family, train_bpe
 from ..tokenization.training import check_vocab_size
-from .options import RunOptions, SourceOptions, check_positive_int
+from ..validation import check_positive_int
+from .options import RunOptions
 from .presets import check_preset, model_config
 from .pretrain import special_ids
 from .run_folder import RunFolder, claimed_run

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 import datasets
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification, set_seed
 
+from ..data import SourceOptions
 from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer, load_weights
 from ..metrics import load_metric
-from .options import RunOptions, SourceOptions, check_positive_int
+from ..validation import check_positive_int
+from .options import RunOptions
 from .run_folder import claimed_run
 from .setup import finish, training_arguments
 from .trainer import MinformerTrainer
