@@ -5,7 +5,7 @@ import platform
 
 import torch
 
-from minformer.training.setup import cpu_model
+from minformer.training.arguments import cpu_model
 
 
 def machine_info() -> dict:

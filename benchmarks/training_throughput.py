@@ -185,7 +185,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_yticks(list(y), labels, fontsize=7)
     ax.set_xlabel("training tokens/s (forward + backward + AdamW)")
     ax.margins(x=0.3)
-    ax.set_title(f"orange: minformer defaults, red: one opt-in flag, gray: transformers; (×) ratio to the "
+    ax.set_title("orange: minformer defaults, red: one opt-in flag, gray: transformers; (×) ratio to the "
                  "transformers model's default", fontsize=8)
     if panels == 2:
         ax = axes[0, 1]

@@ -9,12 +9,12 @@ from .data import SourceOptions, load_text
 from .errors import Interrupted
 from .generation import generate_texts
 from .outputs import claimed_output
+from .run_summary import RunSummary
 from .tokenization import for_family, format_report, save_tokenizer, tokenizer_report, train_bpe
 from .training.evaluation import evaluate_saved_model
 from .training.finetune import FinetuneOptions, finetune
 from .training.options import RunOptions
 from .training.pretrain import PretrainOptions, pretrain
-from .training.run_report import write_summary
 from .validation import check_positive_float
 
 PROMPTS = ["Return the", "The default value of", "If the argument is"]
@@ -55,17 +55,20 @@ def _demo(output: Path, final: Path, scale: float) -> dict:
 
     print("== 2/5 pretraining a decoder (causal LM)")
     decoder = pretrain(PretrainOptions(family="decoder", source=SourceOptions(builtin=True),
-                                       tokenizer=str(output / "tokenizer-decoder"), preset="small", block_size=128,
+                                       tokenizer=str(output / "tokenizer-decoder"), preset="small",
+                                       sequence_length=128,
                                        run=run("decoder", 600, 2e-3, 150)))
     print("== 3/5 pretraining an encoder (masked LM)")
     encoder = pretrain(PretrainOptions(family="encoder", source=SourceOptions(builtin=True),
-                                       tokenizer=str(output / "tokenizer-encoder"), preset="small", block_size=128,
+                                       tokenizer=str(output / "tokenizer-encoder"), preset="small",
+                                       sequence_length=128,
                                        run=run("encoder", 500, 2e-3, 125)))
     print("== 4/5 fine-tuning the encoder: which standard-library package does a docstring come from?")
     classifier = finetune(FinetuneOptions(model=str(output / "encoder"), source=SourceOptions(builtin=True),
                                           run=run("classifier", 300, 5e-4, 100)))
-    classifier["base_model"] = str(final / "encoder")  # where the encoder will be, not its staging folder
-    write_summary(output / "classifier", classifier)
+    summary = RunSummary.read(output / "classifier")
+    summary.base_model = classifier["base_model"] = str(final / "encoder")  # where it will be, not its staging
+    summary.write(output / "classifier")
 
     print("== 5/5 evaluation on the test splits, and generation")
     labelled = load_text(builtin="labelled")

@@ -5,6 +5,7 @@ a tokenizer that does not match the model's vocabulary."""
 import json
 from pathlib import Path
 
+from huggingface_hub.errors import StrictDataclassError
 from transformers import AutoConfig, AutoTokenizer, PreTrainedConfig, PreTrainedTokenizerBase
 
 from .errors import UserError, first_line, reading
@@ -28,6 +29,14 @@ def _local_config(path: Path) -> dict:
     return raw
 
 
+def _strict_message(error: Exception) -> str:
+    """The config check's own sentence on one line, without @strict's "Validation error for ..." preamble."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if isinstance(error, StrictDataclassError) and len(lines) > 1:
+        lines = lines[1:]
+    return " ".join(" ".join(lines).split())
+
+
 def load_config(model: str | Path, families: tuple[str, ...] = ("decoder", "encoder")) -> PreTrainedConfig:
     """The config of a saved minformer model of one of `families`, from a local folder or a Hub repo id."""
     path = Path(model)
@@ -37,8 +46,8 @@ def load_config(model: str | Path, families: tuple[str, ...] = ("decoder", "enco
         _local_config(path)
     try:
         config = AutoConfig.from_pretrained(model)
-    except ValueError as error:  # the config class's own checks, which name the field and the fix
-        raise UserError(f"{model}: {' '.join(str(error).split())}") from None
+    except (ValueError, StrictDataclassError) as error:  # the config's own checks, naming the field and the fix
+        raise UserError(f"{model}: {_strict_message(error)}") from None
     except Exception as error:
         raise UserError(f"cannot read the config of {model}: {first_line(error)}. Check the path or repo id, or "
                         f"{RESAVE}.") from error
@@ -83,7 +92,7 @@ def load_pretrained(model_class, model: str | Path, families: tuple[str, ...] = 
     tokenizer = load_tokenizer(model)
     check_vocabulary(tokenizer, config, str(model))
     if kwargs.get("attn_implementation"):
-        from .modeling.backends import check_attention_backend
+        from .modeling.attention_backends import check_attention_backend
 
         check_attention_backend(kwargs["attn_implementation"])
     return load_weights(model_class, model, **kwargs), tokenizer

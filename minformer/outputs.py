@@ -94,6 +94,27 @@ def _refuse(folder: Path, lock: Path) -> None:
                     f"wait for it to finish or choose another output folder (if it is not running, rm {lock}).")
 
 
+def _create(lock: Path, owner: str) -> bool:
+    """Create `lock` holding `owner` unless it exists (False then)."""
+    draft = lock.with_name(f"{lock.name}.{os.getpid()}")
+    draft.write_text(owner)
+    try:
+        os.link(draft, lock)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links: create exclusively, then write
+        try:
+            descriptor = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(owner)
+        return True
+    finally:
+        draft.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def output_lock(folder: str | Path) -> Iterator[Path]:
     """Hold the exclusive lock on `folder` (which need not exist yet) until the block ends, however it ends."""
@@ -101,14 +122,13 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
     lock = _lock_path(folder)
     created = [parent for parent in lock.parents if not parent.exists()]  # removed again if left empty
     lock.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
+    # the lock appears with its owner already written (a hard link of a finished file is atomic and exclusive), so
+    # a second command never reads a half-written lock
+    owner = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                        "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+    if not _create(lock, owner):
         _remove_empty(created)
         _refuse(folder, lock)
-    with os.fdopen(descriptor, "w") as handle:
-        json.dump({"pid": os.getpid(), "host": socket.gethostname(),
-                   "started": time.strftime("%Y-%m-%d %H:%M:%S")}, handle)
     try:
         yield lock
     finally:

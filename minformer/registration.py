@@ -9,28 +9,20 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
+from . import modeling
 from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
-from .modeling import (
-    MinformerDecoderForCausalLM,
-    MinformerDecoderForSequenceClassification,
-    MinformerDecoderModel,
-    MinformerEncoderForMaskedLM,
-    MinformerEncoderForSequenceClassification,
-    MinformerEncoderForTokenClassification,
-    MinformerEncoderModel,
-)
 
 AUTO_CLASSES = {
     MinformerEncoderConfig: {
-        AutoModel: MinformerEncoderModel,
-        AutoModelForMaskedLM: MinformerEncoderForMaskedLM,
-        AutoModelForSequenceClassification: MinformerEncoderForSequenceClassification,
-        AutoModelForTokenClassification: MinformerEncoderForTokenClassification,
+        AutoModel: modeling.MinformerEncoderModel,
+        AutoModelForMaskedLM: modeling.MinformerEncoderForMaskedLM,
+        AutoModelForSequenceClassification: modeling.MinformerEncoderForSequenceClassification,
+        AutoModelForTokenClassification: modeling.MinformerEncoderForTokenClassification,
     },
     MinformerDecoderConfig: {
-        AutoModel: MinformerDecoderModel,
-        AutoModelForCausalLM: MinformerDecoderForCausalLM,
-        AutoModelForSequenceClassification: MinformerDecoderForSequenceClassification,
+        AutoModel: modeling.MinformerDecoderModel,
+        AutoModelForCausalLM: modeling.MinformerDecoderForCausalLM,
+        AutoModelForSequenceClassification: modeling.MinformerDecoderForSequenceClassification,
     },
 }
 

@@ -4,18 +4,22 @@
 import argparse
 import time
 
+SEQUENCE_LENGTH_FLAGS = ("--sequence-length", "--length")  # --length: this command's older spelling
+SEQUENCE_LENGTH = "/".join(SEQUENCE_LENGTH_FLAGS)  # how a check names it: the user may have typed either
+
 
 def add_backends_command(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("backends", help="list the attention backends; --check compares them on a model")
     parser.add_argument("--check", metavar="MODEL", help="a saved minformer model folder (or Hub repo id) to run")
     parser.add_argument("--attn-implementation", nargs="+", metavar="NAME",
                         help="backends to check (default: every one available here)")
-    parser.add_argument("--length", type=int, default=64, help="tokens per sequence for --check (default 64)")
+    parser.add_argument(*SEQUENCE_LENGTH_FLAGS, dest="sequence_length", metavar="N", type=int, default=64,
+                        help="tokens per sequence for --check (default 64)")
     parser.set_defaults(run=run_backends)
 
 
 def run_backends(args: argparse.Namespace) -> int:
-    from ..modeling.backends import ATTENTION_BACKENDS
+    from ..modeling.attention_backends import ATTENTION_BACKENDS
 
     available = []
     width = max(len(name) for name in ATTENTION_BACKENDS)
@@ -27,26 +31,26 @@ def run_backends(args: argparse.Namespace) -> int:
         if reason is not None:
             print(f"{'':<{width}}  why: {reason}")
     if args.check:
-        return check_backends(args.check, args.attn_implementation or available, args.length)
+        return check_backends(args.check, args.attn_implementation or available, args.sequence_length)
     return 0
 
 
-def check_backends(model_path: str, names: list[str], length: int) -> int:
+def check_backends(model_path: str, names: list[str], sequence_length: int) -> int:
     """Run one padded batch through the model under each backend; report max |output - eager| and the time."""
     import torch
     from transformers import AutoModel
 
     from ..loading import load_config, load_weights
-    from ..modeling.backends import check_attention_backend
+    from ..modeling.attention_backends import check_attention_backend
     from ..validation import check_positive_int
 
-    check_positive_int(length, "--length")
+    check_positive_int(sequence_length, SEQUENCE_LENGTH)
     for name in names:
         check_attention_backend(name)
     config = load_config(model_path)
-    length = min(length, config.max_position_embeddings)
+    length = min(sequence_length, config.max_position_embeddings)
     if length < 4:
-        raise ValueError(f"--length must be at least 4 (one padded quarter of a sequence), got {length}.")
+        raise ValueError(f"{SEQUENCE_LENGTH} must be at least 4 (one padded quarter of a sequence), got {length}.")
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(0, config.vocab_size, (2, length), generator=generator)
     mask = torch.ones_like(ids)

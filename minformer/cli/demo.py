@@ -2,11 +2,13 @@
 
 import argparse
 
+from .flags import add_output_dir_argument
+
 
 def add_demo_command(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("demo", help="tokenizer, pretraining, fine-tuning, evaluation and generation, "
                                               "end to end on the built-in corpus (offline)")
-    parser.add_argument("--output", default="runs/demo", help="folder for everything (default runs/demo)")
+    add_output_dir_argument(parser, default="runs/demo", help="folder for everything (default runs/demo)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing demo folder")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the training steps (default 1.0)")
     parser.set_defaults(run=run_demo)
@@ -15,5 +17,5 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from ..demo import demo
 
-    demo(args.output, args.overwrite, args.scale)
+    demo(args.output_dir, args.overwrite, args.scale)
     return 0

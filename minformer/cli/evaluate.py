@@ -3,7 +3,8 @@
 import argparse
 import json
 
-from .sources import add_source_arguments, load_source
+from .flags import SEQUENCE_LENGTH, add_sequence_length_argument
+from .sources import add_source_arguments, source_options
 
 
 def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
@@ -12,7 +13,7 @@ def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("model", help="a saved model folder or Hub repo id (with its tokenizer)")
     add_source_arguments(parser, labelled=True)
     parser.add_argument("--eval-split", default="test", help="split to evaluate (default test)")
-    parser.add_argument("--block-size", type=int, default=128, help="tokens per evaluated block (default 128)")
+    add_sequence_length_argument(parser, default=128, help="tokens per evaluated block")
     parser.add_argument("--attn-implementation", help="attention backend: eager, sdpa, chunked, xformers")
     parser.add_argument("--json", metavar="FILE", help="also write the metrics to this JSON file")
     parser.set_defaults(run=run_evaluate)
@@ -25,16 +26,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..training.evaluation import check_evaluable, evaluate_saved_model
     from ..validation import check_positive_int
 
-    check_positive_int(args.block_size, "--block-size")
+    check_positive_int(args.sequence_length, SEQUENCE_LENGTH)
     architecture = check_evaluable(load_config(args.model), args.model)
     if args.json:
         check_output_file(args.json, [args.model, *args.files], "--json", ".json")
-    data = load_source(args, labelled=architecture.endswith("ForSequenceClassification"))
-    metrics = evaluate_saved_model(args.model, data, args.eval_split, args.block_size, args.seed,
+    source = source_options(args)
+    if architecture.endswith("ForSequenceClassification"):  # only classifiers are scored against labels
+        data = source.load(builtin="labelled", label_column=source.label_column)
+    else:
+        data = source.load(builtin="corpus")
+    metrics = evaluate_saved_model(args.model, data, args.eval_split, args.sequence_length, args.seed,
                                    args.attn_implementation)
     for key, value in metrics.items():
         print(f"{key:<28}{value:.4f}" if isinstance(value, float) else f"{key:<28}{value}")
     if args.json:
         write_file(args.json, json.dumps(metrics, indent=2) + "\n")
     return 0
-

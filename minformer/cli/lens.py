@@ -4,7 +4,7 @@ layer predicts, through the logit lens and the tuned lens; where each head atten
 import argparse
 
 from ..outputs import check_output_file
-from .sources import add_source_arguments
+from .sources import add_source_arguments, source_options
 
 
 def add_lens_commands(commands: argparse._SubParsersAction) -> None:
@@ -92,7 +92,6 @@ def run_fit_lens(args: argparse.Namespace) -> int:
     from ..lens.tuned_lens import lens_folder
     from ..loading import load_config
     from ..outputs import output_lock
-    from .training import source_options
 
     options = {name: value for name, value in (("steps", args.steps), ("batch_size", args.batch_size),
                                                ("learning_rate", args.learning_rate)) if value is not None}

@@ -4,9 +4,8 @@ import argparse
 import json
 from pathlib import Path
 
-from .sources import add_source_arguments
-
-MAX_ITERATIONS = 4  # --hours: plan, time the planned config, re-plan with its FLOP/s
+from .flags import SEQUENCE_LENGTH, add_output_dir_argument, add_sequence_length_argument, options_from
+from .sources import add_source_arguments, source_options
 
 
 def add_plan_command(commands: argparse._SubParsersAction) -> None:
@@ -18,7 +17,7 @@ def add_plan_command(commands: argparse._SubParsersAction) -> None:
     budget.add_argument("--flops", type=float, help="training compute budget in FLOPs, e.g. 1e15")
     budget.add_argument("--hours", type=float, help="training time on this machine (FLOP/s measured now)")
     parser.add_argument("--vocab-size", type=int, default=8192, help="tokenizer size (default 8192)")
-    parser.add_argument("--block-size", type=int, default=128, help="training sequence length (default 128)")
+    add_sequence_length_argument(parser, default=128, help="training sequence length")
     parser.add_argument("--target", choices=["parametric", "rule"], default="parametric",
                         help="which allocation the config follows: the paper's fitted law (default) or 20 "
                              "tokens per parameter")
@@ -46,51 +45,19 @@ def _law(path: str | None):
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from ..scaling.flops import parameter_count, training_flops_per_token
-    from ..scaling.planner import decoder_config, plan
-    from ..scaling.throughput import measure_training_flops_per_second
+    from ..scaling.wall_time import plan_for_hours, timed_plan
+    from ..validation import check_positive_int
 
-    for name in ("vocab_size", "block_size"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer.")
-    if args.hours is not None and not args.hours > 0:
-        raise ValueError(f"--hours must be positive, got {args.hours}.")
-    if args.flops_per_second is not None and not args.flops_per_second > 0:
-        raise ValueError(f"--flops-per-second must be positive, got {args.flops_per_second}.")
+    check_positive_int(args.vocab_size, "--vocab-size")
+    check_positive_int(args.sequence_length, SEQUENCE_LENGTH)
     law, law_source = _law(args.law)
-    options = dict(vocab_size=args.vocab_size, block_size=args.block_size, target=args.target, law=law)
-    fps, timed = args.flops_per_second, None
-
-    def measure(config: dict) -> None:
-        nonlocal fps, timed
-        if args.flops_per_second is None:
-            fps, timed = measure_training_flops_per_second(
-                decoder_config(config["hidden_size"], config["num_hidden_layers"], args.vocab_size, args.block_size),
-                args.block_size)
-
-    if args.hours is not None:
-        # the budget is what the hours buy for the config it plans: time a config, plan it for exactly those hours,
-        # and move to the config that budget would choose, until they agree (or MAX_ITERATIONS configs were timed)
-        config = plan(1e15, **options).config  # a first guess, only to pick a config to time
-        for _ in range(MAX_ITERATIONS):
-            measure(config)
-            model_config = decoder_config(config["hidden_size"], config["num_hidden_layers"], args.vocab_size,
-                                          args.block_size)
-            tokens = args.hours * 3600 * fps / training_flops_per_token(model_config, args.block_size)
-            budget = 6 * parameter_count(model_config) * tokens
-            result = plan(budget, flops_per_second=fps, config=model_config, **options)
-            chosen = plan(budget, **options).config
-            if chosen == config:
-                break
-            config = chosen
-    else:
-        result = plan(args.flops, **options)
-        measure(result.config)
-        result = plan(args.flops, flops_per_second=fps, **options)
+    options = dict(vocab_size=args.vocab_size, block_size=args.sequence_length, target=args.target, law=law,
+                   flops_per_second=args.flops_per_second)
+    timed = plan_for_hours(args.hours, **options) if args.hours is not None else timed_plan(args.flops, **options)
     if args.json:
-        print(json.dumps({**result.to_dict(), "law": law_source}, indent=2))
+        print(json.dumps({**timed.plan.to_dict(), "law": law_source}, indent=2))
         return 0
-    print(format_plan(result, law_source, timed))
+    print(format_plan(timed.plan, law_source, timed.measured_on))
     return 0
 
 
@@ -139,13 +106,13 @@ def add_scaling_command(commands: argparse._SubParsersAction) -> None:
                                              "L(N, D) = E + A/N^α + B/D^β to their validation losses and plot loss "
                                              "against compute with the fitted frontier.")
     add_source_arguments(parser)
-    parser.add_argument("--output", required=True, help="folder for scaling.json, scaling.png and the tokenizer")
+    add_output_dir_argument(parser, required=True, help="folder for scaling.json, scaling.png and the tokenizer")
     parser.add_argument("--overwrite", action="store_true", help="replace an output folder that holds a sweep")
     parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES),
                         help=f"model sizes as LAYERSxWIDTH (default {' '.join(DEFAULT_SIZES)})")
     parser.add_argument("--tokens", nargs="+", type=int, default=list(DEFAULT_TOKENS),
                         help=f"training tokens per run (default {' '.join(map(str, DEFAULT_TOKENS))})")
-    parser.add_argument("--block-size", type=int, default=64, help="tokens per sequence (default 64)")
+    add_sequence_length_argument(parser, default=64, help="tokens per sequence")
     parser.add_argument("--batch-size", type=int, default=16, help="sequences per step (default 16)")
     parser.add_argument("--vocab-size", type=int, default=1024, help="tokenizer trained on the corpus (default 1024)")
     parser.add_argument("--tokenizer", help="a saved tokenizer folder instead of training one")
@@ -157,17 +124,14 @@ def add_scaling_command(commands: argparse._SubParsersAction) -> None:
 def run_scaling(args: argparse.Namespace) -> int:
     from ..scaling.sweep import SweepOptions, run_sweep
     from ..validation import check_positive_float, check_positive_int
-    from .training import source_options
 
-    for flag, value in (("--block-size", args.block_size), ("--batch-size", args.batch_size),
+    for flag, value in ((SEQUENCE_LENGTH, args.sequence_length), ("--batch-size", args.batch_size),
                         *(("--tokens", t) for t in args.tokens)):
         check_positive_int(value, flag)
     check_positive_float(args.learning_rate, "--learning-rate")
     if args.bootstrap < 0:
         raise ValueError(f"--bootstrap must be 0 or more resamples, got {args.bootstrap}.")
 
-    run_sweep(SweepOptions(source=source_options(args), output_dir=args.output, overwrite=args.overwrite,
-                           sizes=tuple(args.sizes), tokens=tuple(args.tokens), block_size=args.block_size,
-                           batch_size=args.batch_size, vocab_size=args.vocab_size, tokenizer=args.tokenizer,
-                           learning_rate=args.learning_rate, seed=args.seed, bootstrap=args.bootstrap))
+    run_sweep(options_from(SweepOptions, args, source=source_options(args), sizes=tuple(args.sizes),
+                           tokens=tuple(args.tokens)))
     return 0

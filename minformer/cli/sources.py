@@ -1,14 +1,24 @@
-"""The command-line options that choose a text source, shared by every command that reads text."""
+"""The command-line options that choose a text source, shared by every command that reads text, and the
+`SourceOptions` they make (which loads the text: `minformer.data.options`)."""
 
 import argparse
+from typing import TYPE_CHECKING
+
+from .flags import options_from
+
+if TYPE_CHECKING:
+    from ..data import SourceOptions
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, labelled: bool = False) -> None:
     group = parser.add_argument_group("text source (choose one)")
     group.add_argument("files", nargs="*", metavar="FILE", help="local .txt, .jsonl, .csv or .parquet files")
-    group.add_argument("--dataset", metavar="NAME", help="a Hugging Face Hub dataset (needs internet)")
-    group.add_argument("--dataset-config", metavar="CONFIG", help="the Hub dataset's configuration")
-    group.add_argument("--split", metavar="SPLIT", help="the Hub dataset's split (default: all)")
+    group.add_argument("--hub-dataset", "--dataset", dest="hub_dataset", metavar="NAME",
+                       help="a Hugging Face Hub dataset (needs internet)")
+    group.add_argument("--hub-config", "--dataset-config", dest="hub_config", metavar="CONFIG",
+                       help="the Hub dataset's configuration")
+    group.add_argument("--hub-split", "--split", dest="hub_split", metavar="SPLIT",
+                       help="the Hub dataset's split (default: all)")
     group.add_argument("--builtin", action="store_true",
                        help="the built-in corpus (Python's documentation and docstrings; no download)")
     group.add_argument("--text-column", default="text", help="column holding the text (default 'text')")
@@ -17,16 +27,11 @@ def add_source_arguments(parser: argparse.ArgumentParser, labelled: bool = False
     group.add_argument("--seed", type=int, default=0, help="seed of the train/validation/test split (default 0)")
 
 
-def load_source(args: argparse.Namespace, labelled: bool = False):
-    """The DatasetDict the options name (exactly one source must be given)."""
-    from ..data import load_text
+def source_options(args: argparse.Namespace) -> "SourceOptions":
+    """The SourceOptions of the parsed source flags (exactly one source must be given); `.load(builtin=...)` reads
+    the text."""
+    from ..data import SourceOptions
 
-    chosen = sum(bool(x) for x in (args.files, args.dataset, args.builtin))
-    if chosen != 1:
+    if sum(bool(x) for x in (args.files, args.hub_dataset, args.builtin)) != 1:
         raise ValueError("give exactly one text source: FILE ..., --dataset NAME, or --builtin.")
-    return load_text(
-        files=args.files or None, hub_dataset=args.dataset, hub_config=args.dataset_config, hub_split=args.split,
-        builtin=("labelled" if labelled else "corpus") if args.builtin else None,
-        text_column=args.text_column, label_column=getattr(args, "label_column", None) if labelled else None,
-        seed=args.seed,
-    )
+    return options_from(SourceOptions, args)

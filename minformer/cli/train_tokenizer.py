@@ -5,7 +5,8 @@ import argparse
 import json
 from pathlib import Path
 
-from .sources import add_source_arguments, load_source
+from .flags import add_output_dir_argument
+from .sources import add_source_arguments, source_options
 
 HELD_OUT_SAMPLE = 200  # validation texts used for the compression numbers
 
@@ -22,7 +23,7 @@ def add_train_tokenizer_command(commands: argparse._SubParsersAction) -> None:
                         help="special-token template and padding side: decoder (<s> text, left padding) or "
                              "encoder (<s> text </s>, right padding); default decoder")
     parser.add_argument("--model-max-length", type=int, default=1024, help="longest input the models take")
-    parser.add_argument("--output", required=True, help="folder to write the tokenizer into")
+    add_output_dir_argument(parser, required=True, help="folder to write the tokenizer into")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     parser.set_defaults(run=run_train_tokenizer)
 
@@ -35,9 +36,9 @@ def run_train_tokenizer(args: argparse.Namespace) -> int:
     check_vocab_size(args.vocab_size)  # every option before reading any data
     check_positive_int(args.min_frequency, "--min-frequency")
     check_positive_int(args.model_max_length, "--model-max-length")
-    with claimed_output(args.output, args.files, args.overwrite) as staging:
+    with claimed_output(args.output_dir, args.files, args.overwrite) as staging:
         train_and_report(args, staging)  # the old output is replaced only when the new tokenizer is complete
-    print(f"saved to {args.output} (load it with AutoTokenizer.from_pretrained({str(args.output)!r}))")
+    print(f"saved to {args.output_dir} (load it with AutoTokenizer.from_pretrained({str(args.output_dir)!r}))")
     return 0
 
 
@@ -46,7 +47,7 @@ def train_and_report(args: argparse.Namespace, staging: Path) -> None:
     from ..tokenization import for_family, format_report, tokenizer_report, train_bpe
     from ..tokenization.saving import write_tokenizer
 
-    data = load_source(args)
+    data = source_options(args).load(builtin="corpus")
     train = data["train"]
 
     def texts():

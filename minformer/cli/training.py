@@ -1,18 +1,26 @@
 """`minformer pretrain` and `minformer finetune`: the Trainer recipes, with their options."""
 
 import argparse
+from typing import TYPE_CHECKING
 
-from .sources import add_source_arguments
+from .flags import add_output_dir_argument, add_sequence_length_argument, options_from
+from .sources import add_source_arguments, source_options
+
+if TYPE_CHECKING:
+    from ..training.options import RunOptions
+
+SIZE_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")  # pretrain's sizes
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max_steps: int) -> None:
     group = parser.add_argument_group("run")
-    group.add_argument("--output", required=True, help="the run's folder (checkpoints, final model, plots)")
+    add_output_dir_argument(group, required=True, help="the run's folder (checkpoints, final model, plots)")
     group.add_argument("--overwrite", action="store_true", help="replace an output folder that holds another run")
-    group.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output")
+    group.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
     group.add_argument("--max-steps", type=int, default=max_steps, help=f"optimizer steps (default {max_steps})")
     group.add_argument("--batch-size", type=int, default=16, help="sequences per device per step (default 16)")
-    group.add_argument("--gradient-accumulation", type=int, default=1, help="micro-batches per step (default 1)")
+    group.add_argument("--gradient-accumulation-steps", "--gradient-accumulation", dest="gradient_accumulation_steps",
+                       metavar="N", type=int, default=1, help="micro-batches per step (default 1)")
     group.add_argument("--learning-rate", type=float, default=learning_rate, help=f"peak (default {learning_rate})")
     group.add_argument("--eval-steps", type=int, default=50, help="evaluate every N steps (default 50)")
     group.add_argument("--logging-steps", type=int, default=10, help="print the loss every N steps (default 10)")
@@ -22,29 +30,15 @@ def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max
     group.add_argument("--bf16", action="store_true",
                        help="bfloat16 autocast with fp32 weights (opt-in speed-up: ~2x on CPUs with AMX)")
     group.add_argument("--num-proc", type=int, help="processes for tokenisation")
+    # RunOptions.seed, under another name: --seed is the source's split seed (SourceOptions.seed)
     group.add_argument("--train-seed", type=int, default=0, help="seed of initialisation and data order")
 
 
-def run_options(args: argparse.Namespace):
+def run_options(args: argparse.Namespace) -> "RunOptions":
+    """The RunOptions of the parsed run flags (checked on creation)."""
     from ..training.options import RunOptions
 
-    return RunOptions(
-        output_dir=args.output, overwrite=args.overwrite, resume=args.resume, max_steps=args.max_steps,
-        batch_size=args.batch_size, gradient_accumulation_steps=args.gradient_accumulation,
-        learning_rate=args.learning_rate, eval_steps=args.eval_steps, logging_steps=args.logging_steps,
-        save_steps=args.save_steps, seed=args.train_seed, num_proc=args.num_proc,
-        attn_implementation=args.attn_implementation, torch_compile=args.torch_compile, bf16=args.bf16,
-    )
-
-
-def source_options(args: argparse.Namespace):
-    from ..data import SourceOptions
-
-    if sum(bool(x) for x in (args.files, args.dataset, args.builtin)) != 1:
-        raise ValueError("give exactly one text source: FILE ..., --dataset NAME, or --builtin.")
-    return SourceOptions(files=args.files, hub_dataset=args.dataset, hub_config=args.dataset_config,
-                         hub_split=args.split, builtin=args.builtin, text_column=args.text_column,
-                         label_column=getattr(args, "label_column", "label"), seed=args.seed)
+    return options_from(RunOptions, args, seed=args.train_seed)
 
 
 def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
@@ -61,10 +55,10 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--preset", default="small", help=f"model size: {', '.join(PRESETS)} (default small); "
                                                          "`minformer presets` shows their parameter counts")
     model.add_argument("--hidden-size", type=int)
-    model.add_argument("--num-layers", type=int)
-    model.add_argument("--num-heads", type=int)
+    model.add_argument("--num-hidden-layers", "--num-layers", dest="num_hidden_layers", metavar="N", type=int)
+    model.add_argument("--num-attention-heads", "--num-heads", dest="num_attention_heads", metavar="N", type=int)
     model.add_argument("--intermediate-size", type=int)
-    model.add_argument("--block-size", type=int, default=128, help="tokens per training sequence (default 128)")
+    add_sequence_length_argument(model, default=128, help="tokens per training sequence")
     model.add_argument("--tokenizer", help="a saved tokenizer folder (default: train one on the training split)")
     model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
     model.add_argument("--sparse-prediction", action="store_true",
@@ -79,21 +73,14 @@ def run_pretrain(args: argparse.Namespace) -> int:
     if args.family == "seq2seq":
         from ..training.seq2seq import Seq2SeqOptions, train_seq2seq
 
-        if any(getattr(args, name) is not None for name in ("hidden_size", "num_layers", "num_heads",
-                                                             "intermediate_size")):
+        if any(getattr(args, name) is not None for name in SIZE_FIELDS):
             raise ValueError("--family seq2seq takes its sizes from --preset (tiny, small, base).")
         train_seq2seq(Seq2SeqOptions(source=source_options(args), run=run_options(args),
                                      source_column=args.text_column, target_column=args.target_column,
                                      tokenizer=args.tokenizer, vocab_size=args.vocab_size, preset=args.preset,
-                                     max_length=args.block_size))
+                                     max_length=args.sequence_length))
         return 0
-    pretrain(PretrainOptions(
-        family=args.family, source=source_options(args), run=run_options(args), tokenizer=args.tokenizer,
-        vocab_size=args.vocab_size, preset=args.preset, hidden_size=args.hidden_size,
-        num_hidden_layers=args.num_layers, num_attention_heads=args.num_heads,
-        intermediate_size=args.intermediate_size, block_size=args.block_size,
-        sparse_prediction=args.sparse_prediction,
-    ))
+    pretrain(options_from(PretrainOptions, args, source=source_options(args), run=run_options(args)))
     return 0
 
 
@@ -120,8 +107,8 @@ def run_finetune(args: argparse.Namespace) -> int:
     if args.task == "token-classification":
         from ..training.token_classification import TokenClassificationOptions, finetune_tokens
 
-        finetune_tokens(TokenClassificationOptions(model=args.model, source=source_options(args),
-                                                   run=run_options(args), max_length=args.max_length))
+        finetune_tokens(options_from(TokenClassificationOptions, args, source=source_options(args),
+                                     run=run_options(args)))
         return 0
     if args.task == "seq2seq":
         from ..training.seq2seq import Seq2SeqOptions, train_seq2seq
@@ -133,8 +120,7 @@ def run_finetune(args: argparse.Namespace) -> int:
                                      target_column=args.label_column, target_flag="--label-column",
                                      max_length=args.max_length))
         return 0
-    finetune(FinetuneOptions(model=args.model, source=source_options(args), run=run_options(args),
-                             max_length=args.max_length, num_labels=args.num_labels))
+    finetune(options_from(FinetuneOptions, args, source=source_options(args), run=run_options(args)))
     return 0
 
 

@@ -1,21 +1,32 @@
-"""The fields the encoder and decoder share, and the checks that make a bad config fail at construction.
+"""The fields the encoder and decoder share, and the checks that make a bad config fail.
 
-A config is a `transformers` 5.x dataclass config: annotated class attributes are its fields, and
-`__post_init__` fills in derived values and raises a `ValueError` naming the field and the fix.
+A config is a `transformers` 5.x dataclass config: annotated class attributes are its fields. Validation goes through
+`transformers`' own hooks, as `LlamaConfig` does: `@strict` type-checks every field on assignment, `interval()`
+bounds the probabilities, and `validate_architecture()` runs at construction, on `config.validate()` and in
+`save_pretrained`, raising a `ValueError` that names the field and the fix.
 """
 
 import math
 
-from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
+
+# huggingface_hub's `strict`, as transformers applies it to PreTrainedConfig; imported through transformers so that
+# the exported remote code (hub/remote_code.py) needs nothing beyond torch and transformers
+from transformers.configuration_utils import PreTrainedConfig, strict
+from transformers.utils.type_validators import interval
 
 POSITION_EMBEDDING_TYPES = ("sinusoidal", "learned", "rope")
 NORM_TYPES = ("layernorm", "rmsnorm")
 NORM_POSITIONS = ("pre", "post")
 MLP_TYPES = ("mlp", "glu")
 FFN_EXPANSION = 4  # intermediate_size defaults to 4·hidden_size, as in "Attention Is All You Need"
+POSITIVE_INTEGERS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                     "max_position_embeddings", "attention_query_chunk_size", "attention_key_chunk_size")
+POSITIVE_NUMBERS = ("layer_norm_eps", "rope_theta", "initializer_range")
+probability = interval(min=0.0, max=1.0, exclude_max=True)  # a dropout rate: [0, 1)
 
 
+@strict
 class MinformerConfig(PreTrainedConfig):
     """Architecture fields common to both model families (not registered: use the encoder or decoder config)."""
 
@@ -31,15 +42,17 @@ class MinformerConfig(PreTrainedConfig):
     rope_theta: float | int = 10000.0  # base of the rotary frequencies
     norm_type: str = "layernorm"  # "layernorm" or "rmsnorm"
     norm_position: str = "pre"  # "pre": x + f(norm(x)) (GPT-2); "post": norm(x + f(x)) (BERT, the original paper)
-    layer_norm_eps: float = 1e-5
+    layer_norm_eps: float | int = 1e-5
     embedding_norm: bool = False  # a norm right after the embeddings (BERT)
+    type_vocab_size: int = 0  # segment (token-type) embeddings, 2 for BERT; 0 means none (always 0 in a decoder)
+    add_cross_attention: bool = False  # a cross-attention sublayer in every block (the decoder of a seq2seq model)
     attention_bias: bool = True  # biases in the q/k/v/o projections
     mlp_bias: bool = True  # biases in the feed-forward projections
-    hidden_dropout_prob: float | int = 0.0  # dropout on the embeddings and on every residual branch
-    attention_dropout: float | int = 0.0  # dropout on the attention probabilities
-    attention_query_chunk_size: int = 512  # `chunked` backend: queries per block (memory ~ query x key chunk)
-    attention_key_chunk_size: int = 512  # `chunked` backend: keys per block
-    initializer_range: float = 0.02  # std of the normal initialisation
+    hidden_dropout_prob: float | int = probability(default=0.0)  # on the embeddings and on every residual branch
+    attention_dropout: float | int = probability(default=0.0)  # on the attention probabilities
+    attention_query_chunk_size: int = 512  # `chunked` backend: queries per chunk (memory ~ query x key chunk)
+    attention_key_chunk_size: int = 512  # `chunked` backend: keys per chunk
+    initializer_range: float | int = 0.02  # std of the normal initialisation
     tie_word_embeddings: bool = True  # output projection shares the token-embedding matrix
     pad_token_id: int | None = None
     bos_token_id: int | None = None
@@ -49,19 +62,21 @@ class MinformerConfig(PreTrainedConfig):
         super().__post_init__(**kwargs)
         if self.intermediate_size is None:
             self.intermediate_size = FFN_EXPANSION * self.hidden_size
-        self.check()
+        # @strict runs validate() right after this, but wraps what a validator raises in its own exception type;
+        # checking here first keeps a bad new config a plain ValueError with the message below
+        self.validate_architecture()
 
     @property
     def head_dim(self) -> int:
         """hs: the size of one attention head."""
         return self.hidden_size // self.num_attention_heads
 
-    def check(self) -> None:
-        """Raise a ValueError that names the field and the fix if this config cannot build a model."""
+    def validate_architecture(self) -> None:
+        """Part of `@strict` validation: a ValueError naming the field and the fix if this config cannot build a
+        model."""
+        super().validate_architecture()
         name = type(self).__name__
-        for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                      "intermediate_size", "max_position_embeddings", "attention_query_chunk_size",
-                      "attention_key_chunk_size"):
+        for field in POSITIVE_INTEGERS:
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name}: {field} must be a positive integer, got {value!r}.")
@@ -83,11 +98,9 @@ class MinformerConfig(PreTrainedConfig):
             )
         if self.position_embedding_type == "sinusoidal" and self.hidden_size % 2:
             raise ValueError(f"{name}: sinusoidal positions need an even hidden_size, got {self.hidden_size}.")
-        for field in ("hidden_dropout_prob", "attention_dropout"):
-            value = getattr(self, field)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"{name}: {field} must be in [0, 1), got {value!r}.")
-        for field in ("layer_norm_eps", "rope_theta", "initializer_range"):
+        if self.type_vocab_size < 0:
+            raise ValueError(f"{name}: type_vocab_size must be >= 0, got {self.type_vocab_size}.")
+        for field in POSITIVE_NUMBERS:
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{name}: {field} must be a finite positive number, got {value!r}.")

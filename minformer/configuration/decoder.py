@@ -1,8 +1,11 @@
-"""Config of the causal (GPT-like) decoder, optionally with cross-attention to an encoder."""
+"""Config of the causal (GPT-like) decoder, optionally with cross-attention to an encoder (`add_cross_attention`)."""
+
+from transformers.configuration_utils import strict
 
 from .common import MinformerConfig
 
 
+@strict
 class MinformerDecoderConfig(MinformerConfig):
     """Configuration of `MinformerDecoderModel` and `MinformerDecoderForCausalLM`."""
 
@@ -10,11 +13,10 @@ class MinformerDecoderConfig(MinformerConfig):
     keys_to_ignore_at_inference = ["cache"]
 
     is_decoder: bool = True  # causal self-attention; must stay True
-    add_cross_attention: bool = False  # add a cross-attention sublayer to every block (seq2seq decoder)
     use_cache: bool = True  # return the key/value cache from forward, used by generate()
 
-    def check(self) -> None:
-        super().check()
+    def validate_architecture(self) -> None:
+        super().validate_architecture()
         if not self.is_decoder:
             raise ValueError(
                 "MinformerDecoderConfig: is_decoder=False is not a decoder; use MinformerEncoderConfig for a "

@@ -1,13 +1,19 @@
 """BERT -> minformer encoder: an explicit weight mapping onto learned positions, token types, an embedding
 LayerNorm, post-norm blocks and BERT's masked-LM head."""
 
-import torch
 from transformers import BertForMaskedLM
 
 from ..configuration.encoder import MinformerEncoderConfig
 from ..modeling.encoder import MinformerEncoderForMaskedLM
-from .common import load_converted, refuse_options
+from .common import converted_model, refuse_options, translated_config
 
+# minformer config field -> BertConfig field
+BERT_CONFIG_FIELDS = {
+    name: name for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                            "intermediate_size", "hidden_act", "max_position_embeddings", "type_vocab_size",
+                            "layer_norm_eps", "hidden_dropout_prob", "initializer_range", "tie_word_embeddings",
+                            "pad_token_id")
+} | {"attention_dropout": "attention_probs_dropout_prob"}
 # BERT module path -> minformer module path, inside one layer
 BERT_LAYER_MAP = {
     "attention.self.query": "self_attn.q_proj",
@@ -34,26 +40,8 @@ BERT_MAP = {
 def encoder_config_from_bert(bert_config) -> MinformerEncoderConfig:
     """The minformer encoder config that reproduces a `BertConfig` exactly."""
     refuse_options("BERT", bert_config, {"position_embedding_type": "absolute", "is_decoder": False})
-    return MinformerEncoderConfig(
-        vocab_size=bert_config.vocab_size,
-        hidden_size=bert_config.hidden_size,
-        num_hidden_layers=bert_config.num_hidden_layers,
-        num_attention_heads=bert_config.num_attention_heads,
-        intermediate_size=bert_config.intermediate_size,
-        hidden_act=bert_config.hidden_act,
-        max_position_embeddings=bert_config.max_position_embeddings,
-        type_vocab_size=bert_config.type_vocab_size,
-        position_embedding_type="learned",
-        norm_type="layernorm",
-        norm_position="post",
-        embedding_norm=True,
-        layer_norm_eps=bert_config.layer_norm_eps,
-        hidden_dropout_prob=bert_config.hidden_dropout_prob,
-        attention_dropout=bert_config.attention_probs_dropout_prob,
-        initializer_range=bert_config.initializer_range,
-        tie_word_embeddings=bert_config.tie_word_embeddings,
-        pad_token_id=bert_config.pad_token_id,
-    )
+    return translated_config(MinformerEncoderConfig, bert_config, BERT_CONFIG_FIELDS, position_embedding_type="learned",
+                             norm_type="layernorm", norm_position="post", embedding_norm=True)
 
 
 def from_bert(model: BertForMaskedLM) -> MinformerEncoderForMaskedLM:
@@ -64,7 +52,8 @@ def from_bert(model: BertForMaskedLM) -> MinformerEncoderForMaskedLM:
     source = model.state_dict()
     renames = dict(BERT_MAP)
     for i in range(config.num_hidden_layers):
-        renames.update({f"bert.encoder.layer.{i}.{b}": f"model.stack.layers.{i}.{m}" for b, m in BERT_LAYER_MAP.items()})
+        renames.update({f"bert.encoder.layer.{i}.{bert}": f"model.stack.layers.{i}.{ours}"
+                        for bert, ours in BERT_LAYER_MAP.items()})
     state = {}
     for bert_module, ours in renames.items():
         for p in ("weight", "bias"):
@@ -72,6 +61,4 @@ def from_bert(model: BertForMaskedLM) -> MinformerEncoderForMaskedLM:
                 state[f"{ours}.{p}"] = source[f"{bert_module}.{p}"]
     if config.tie_word_embeddings:
         state.pop("lm_head.decoder.weight")
-    converted = MinformerEncoderForMaskedLM(config).to(dtype=model.dtype)
-    converted.set_attn_implementation(model.config._attn_implementation)
-    return load_converted(converted, {key: torch.as_tensor(value).contiguous() for key, value in state.items()})
+    return converted_model(MinformerEncoderForMaskedLM, config, model, state)

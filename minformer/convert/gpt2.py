@@ -4,39 +4,30 @@ GPT-2's `Conv1D` stores weights as (in, out), so every projection is transposed 
 fused `c_attn` (C, 3C) splits into q, k and v.
 """
 
-import torch
 from transformers import GPT2LMHeadModel
 
 from ..configuration.decoder import MinformerDecoderConfig
 from ..modeling.decoder import MinformerDecoderForCausalLM
-from .common import load_converted, refuse_options
+from .common import converted_model, refuse_options, translated_config
+
+# minformer config field -> GPT2Config field
+GPT2_CONFIG_FIELDS = {
+    "vocab_size": "vocab_size", "hidden_size": "n_embd", "num_hidden_layers": "n_layer",
+    "num_attention_heads": "n_head", "hidden_act": "activation_function", "max_position_embeddings": "n_positions",
+    "layer_norm_eps": "layer_norm_epsilon",
+    "hidden_dropout_prob": "resid_pdrop", "attention_dropout": "attn_pdrop", "initializer_range": "initializer_range",
+    "add_cross_attention": "add_cross_attention", "tie_word_embeddings": "tie_word_embeddings",
+    "bos_token_id": "bos_token_id", "eos_token_id": "eos_token_id", "pad_token_id": "pad_token_id",
+}
 
 
 def decoder_config_from_gpt2(gpt2_config) -> MinformerDecoderConfig:
     """The minformer decoder config that reproduces a `GPT2Config` exactly."""
     refuse_options("GPT-2", gpt2_config, {"scale_attn_weights": True, "scale_attn_by_inverse_layer_idx": False,
                                          "reorder_and_upcast_attn": False})
-    return MinformerDecoderConfig(
-        vocab_size=gpt2_config.vocab_size,
-        hidden_size=gpt2_config.n_embd,
-        num_hidden_layers=gpt2_config.n_layer,
-        num_attention_heads=gpt2_config.n_head,
-        intermediate_size=gpt2_config.n_inner or 4 * gpt2_config.n_embd,
-        hidden_act=gpt2_config.activation_function,
-        max_position_embeddings=gpt2_config.n_positions,
-        position_embedding_type="learned",
-        norm_type="layernorm",
-        norm_position="pre",
-        layer_norm_eps=gpt2_config.layer_norm_epsilon,
-        hidden_dropout_prob=gpt2_config.resid_pdrop,
-        attention_dropout=gpt2_config.attn_pdrop,
-        initializer_range=gpt2_config.initializer_range,
-        add_cross_attention=gpt2_config.add_cross_attention,
-        tie_word_embeddings=gpt2_config.tie_word_embeddings,
-        bos_token_id=gpt2_config.bos_token_id,
-        eos_token_id=gpt2_config.eos_token_id,
-        pad_token_id=gpt2_config.pad_token_id,
-    )
+    return translated_config(MinformerDecoderConfig, gpt2_config, GPT2_CONFIG_FIELDS,
+                             intermediate_size=gpt2_config.n_inner or 4 * gpt2_config.n_embd,
+                             position_embedding_type="learned", norm_type="layernorm", norm_position="pre")
 
 
 def from_gpt2(model: GPT2LMHeadModel) -> MinformerDecoderForCausalLM:
@@ -73,6 +64,4 @@ def from_gpt2(model: GPT2LMHeadModel) -> MinformerDecoderForCausalLM:
         for norm, ours_norm in (("ln_1", "self_attn_residual.norm"), ("ln_2", "mlp_residual.norm")):
             for p in ("weight", "bias"):
                 state[f"{ours}{ours_norm}.{p}"] = source[f"{gpt}{norm}.{p}"]
-    converted = MinformerDecoderForCausalLM(config).to(dtype=model.dtype)
-    converted.set_attn_implementation(model.config._attn_implementation)
-    return load_converted(converted, {key: torch.as_tensor(value).contiguous() for key, value in state.items()})
+    return converted_model(MinformerDecoderForCausalLM, config, model, state)

@@ -7,6 +7,8 @@ import datasets
 import pyarrow.compute as pc
 from transformers import DataCollatorForLanguageModeling, DataCollatorWithPadding, PreTrainedTokenizerBase
 
+from ..errors import UserError
+
 MLM_PROBABILITY = 0.15  # BERT's share of tokens to predict
 
 
@@ -55,6 +57,23 @@ def pack_blocks(documents: datasets.Dataset, block_size: int, separator_id: int 
         _blocks, features=features, keep_in_memory=True,
         gen_kwargs={"documents": documents, "block_size": block_size, "separator_id": separator_id},
     )
+
+
+def check_held_out(data: datasets.DatasetDict) -> None:
+    """A language-modelling corpus needs validation text to measure the model on."""
+    if "validation" not in data:
+        raise UserError("the text is too short to hold out a validation split; give more text.")
+
+
+def packed_splits(data: datasets.DatasetDict, tokenizer: PreTrainedTokenizerBase, block_size: int,
+                  separator_id: int | None = None, num_proc: int | None = None) -> datasets.DatasetDict:
+    """The train and validation text of a language-modelling corpus, tokenised and packed into blocks; a corpus
+    without held-out text is refused (there would be nothing to measure the model on)."""
+    check_held_out(data)
+    tokenized = tokenize(datasets.DatasetDict({"train": data["train"], "validation": data["validation"]}), tokenizer,
+                         num_proc=num_proc)
+    return datasets.DatasetDict({name: pack_blocks(split, block_size, separator_id)
+                                 for name, split in tokenized.items()})
 
 
 def causal_lm_collator(tokenizer: PreTrainedTokenizerBase) -> DataCollatorForLanguageModeling:

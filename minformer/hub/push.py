@@ -64,7 +64,7 @@ def stage(folder: Path, staging: Path, repo_id: str, tokenizer_only: bool) -> No
     if tokenizer_only:
         return
     write_remote_code(staging)
-    from ..hub_card.card import render_card
+    from .card import render_card
 
     render_card(staging, repo_id).save(staging / "README.md")
 

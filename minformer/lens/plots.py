@@ -1,5 +1,5 @@
-"""The lens and attention pictures as PNGs (matplotlib, Agg backend, imported only when a picture is drawn):
-the logit-lens heatmap with the per-layer loss beside it, a per-layer curve (e.g. KL of each lens), and a grid of
+"""The lens and attention pictures as PNGs (a matplotlib Figure on its own canvas: `minformer.figures`): the
+logit-lens heatmap with the per-layer loss beside it, a per-layer curve (e.g. KL of each lens), and a grid of
 attention maps, one panel per head.
 
 Notation: L blocks (layers 0..L, 0 = embeddings), T positions, nh heads.
@@ -10,30 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..figures import new_figure, save_png
+
 CELL_INCHES = 0.62  # width of one position in the heatmap and of one token in an attention panel
 ROW_INCHES = 0.45  # height of one layer in the heatmap
 MAX_LABEL = 8  # characters of a token shown in a heatmap cell
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
-
-
-def _save(fig, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    _pyplot().close(fig)
-    return path
 
 
 def plot_lens_heatmap(path: str | Path, tokens: list[str], top_tokens: list[list[str]], losses: np.ndarray,
@@ -42,15 +27,14 @@ def plot_lens_heatmap(path: str | Path, tokens: list[str], top_tokens: list[list
     token above); colour = cross-entropy of the actual next token, each cell annotated with the layer's top
     prediction. `losses` is (L+1, T-1); the last position has no next token and is left grey. Beside it, each
     lens's mean cross-entropy per layer (`mean_losses`: lens name -> L+1 values)."""
-    plt = _pyplot()
+    import matplotlib
+
     layers, positions = len(layer_names), len(tokens)
     grid = np.full((layers, positions), np.nan)
     grid[:, :positions - 1] = losses
-    fig, (heat, side) = plt.subplots(
-        1, 2, sharey=True, figsize=(CELL_INCHES * positions + 4.5, ROW_INCHES * layers + 2.2),
-        gridspec_kw={"width_ratios": [CELL_INCHES * positions, 2.2]}, constrained_layout=True,
-    )
-    cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")  # the last position: no next token
+    fig = new_figure(figsize=(CELL_INCHES * positions + 4.5, ROW_INCHES * layers + 2.2), layout="constrained")
+    heat, side = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [CELL_INCHES * positions, 2.2]})
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")  # the last position: no next token
     image = heat.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=0)
     threshold = np.nanmean(grid) if np.isfinite(grid).any() else 0.0
     for row in range(layers):
@@ -71,15 +55,15 @@ def plot_lens_heatmap(path: str | Path, tokens: list[str], top_tokens: list[list
     side.grid(alpha=0.3)
     side.legend(fontsize=8, loc="upper right")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_png(fig, path, bbox_inches="tight")
 
 
 def plot_layer_values(path: str | Path, layer_names: list[str], series: dict[str, list[float]], ylabel: str,
                       title: str) -> Path:
     """One curve per series (e.g. "logit lens", "tuned lens") over the layers 0..L, on a log scale when every
     value but the last is positive (the last layer's KL to itself is 0 and is then left out)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig = new_figure(figsize=(6.4, 4))
+    ax = fig.subplots()
     log = all(value > 0 for values in series.values() for value in values[:-1])
     for name, values in series.items():
         shown = values[:-1] if log and values[-1] <= 0 else values
@@ -93,19 +77,18 @@ def plot_layer_values(path: str | Path, layer_names: list[str], series: dict[str
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    return _save(fig, path)
+    return save_png(fig, path, bbox_inches="tight")
 
 
 def plot_attention_grid(path: str | Path, weights: np.ndarray, tokens: list[str], title: str) -> Path:
     """Attention weights (nh, T, T) as one panel per head: rows are queries, columns the keys they attend to,
     both labelled with the tokens; colour = weight (0 to 1)."""
-    plt = _pyplot()
     heads, positions = weights.shape[0], weights.shape[-1]
     columns = math.ceil(math.sqrt(heads))
     rows = math.ceil(heads / columns)
     side = max(2.5, CELL_INCHES * 0.45 * positions + 1.2)
-    fig, axes = plt.subplots(rows, columns, figsize=(side * columns, side * rows + 0.6), squeeze=False,
-                             constrained_layout=True)
+    fig = new_figure(figsize=(side * columns, side * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
     labels = [_short(t) for t in tokens]
     fontsize = max(4, min(8, 200 // max(positions, 1)))
     for head, ax in enumerate(axes.flat):
@@ -122,4 +105,4 @@ def plot_attention_grid(path: str | Path, weights: np.ndarray, tokens: list[str]
             ax.set_xlabel("key")
     fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_png(fig, path, bbox_inches="tight")

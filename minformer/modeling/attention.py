@@ -4,7 +4,9 @@ Notation: B batch, T query length, S key/value length, C hidden size, nh heads, 
 
 The module projects queries, keys and values, applies rotary positions and the key/value cache, then hands the
 actual attention to the backend named by `config._attn_implementation`, looked up per call in `transformers`'
-attention registry (`eager` below is the readable reference; `sdpa` and others live in the registry).
+attention registry (`eager` below is the readable reference; `sdpa` is transformers' own, the others and their
+registration are in attention_backends.py). The weights it returns beside its output are what `output_attentions=True`
+records (`_can_record_outputs` in pretrained.py).
 """
 
 from collections.abc import Callable
@@ -13,6 +15,8 @@ import torch
 from torch import nn
 from transformers.cache_utils import Cache, EncoderDecoderCache
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs
 
 from ..configuration.common import MinformerConfig
 from .positions import apply_rotary
@@ -26,7 +30,7 @@ def eager_attention_forward(
     attention_mask: torch.Tensor | None,
     scaling: float,
     dropout: float = 0.0,
-    **kwargs,
+    **kwargs: Unpack[TransformersKwargs],
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """softmax(q·kᵀ·scaling + mask)·v, materialising the (B, nh, T, S) attention map and returning it.
 
@@ -68,7 +72,7 @@ class MultiHeadAttention(nn.Module):
         return x.view(*x.shape[:2], self.num_heads, self.head_dim).transpose(1, 2)
 
     def _self_attention_kv(
-        self, hidden_states: torch.Tensor, rotary_angles: tuple | None, cache: Cache | None
+        self, hidden_states: torch.Tensor, rotary_angles: tuple[torch.Tensor, torch.Tensor] | None, cache: Cache | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         key = self._split_heads(self.k_proj(hidden_states))  # (B, nh, T, hs)
         value = self._split_heads(self.v_proj(hidden_states))
@@ -100,7 +104,7 @@ class MultiHeadAttention(nn.Module):
         rotary_angles: tuple[torch.Tensor, torch.Tensor] | None = None,
         cache: Cache | None = None,
         key_value_states: torch.Tensor | None = None,
-        **kwargs,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """hidden_states (B, T, C) -> output (B, T, C) and the attention weights (eager only, else None)."""
         B, T, C = hidden_states.shape

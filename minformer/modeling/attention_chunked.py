@@ -1,28 +1,29 @@
 """Exact attention in O(N) memory: queries and keys in chunks, with a running log-sum-exp (Rabe & Staats, 2021,
-"Self-attention Does Not Need O(n²) Memory"). The backward pass recomputes each block's probabilities from the saved
+"Self-attention Does Not Need O(n²) Memory"). The backward pass recomputes each tile's probabilities from the saved
 log-sum-exp instead of storing the (T, S) attention map (the recomputation the paper describes, written as a custom
 `autograd.Function`, as in FlashAttention, Dao et al. 2022).
 
-Notation: B batch, nh heads, T queries, S keys, hs head size, Tc / Sc query / key chunk sizes.
+Notation: B batch, nh heads, T queries, S keys, hs head size, Tc / Sc query / key chunk sizes. A tile is one
+(query chunk × key chunk) piece of the (T, S) score matrix, the unit computed at once.
 """
 
 import torch
 from torch import nn
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs
 
-from .blockwise_mask import BlockwiseMask, causal_blockwise_mask
+from .attention_chunked_mask import ChunkedMask, causal_chunked_mask
 
-DEFAULT_QUERY_CHUNK = 512
-DEFAULT_KEY_CHUNK = 512
-Mask = BlockwiseMask | torch.Tensor | None
+Mask = ChunkedMask | torch.Tensor | None
 
 
-def _block_scores(q, k, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
-    """Masked scores q·kᵀ of one block in float32 (q already scaled): (B, nh, Tc, Sc); None when the whole block is
-    masked, so that causal attention skips the blocks above the diagonal without computing them."""
+def _tile_scores(q, k, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
+    """Masked scores q·kᵀ of one tile in float32 (q already scaled): (B, nh, Tc, Sc); None when the whole tile is
+    masked, so that causal attention skips the tiles above the diagonal without computing them."""
     allowed = None
-    if isinstance(mask, BlockwiseMask):
-        allowed = mask.block(*q_range, *kv_range, device=q.device)  # (B, 1, Tc, Sc) bool
-    elif mask is not None:  # a dense 4D mask given by the caller: slice the block
+    if isinstance(mask, ChunkedMask):
+        allowed = mask.tile(*q_range, *kv_range, device=q.device)  # (B, 1, Tc, Sc) bool
+    elif mask is not None:  # a dense 4D mask given by the caller: slice the tile
         allowed = mask[..., q_range[0]:q_range[1], kv_range[0]:kv_range[1]]
         if allowed.dtype != torch.bool:  # additive
             return torch.matmul(q, k.transpose(-1, -2)).float() + allowed.float()
@@ -39,21 +40,21 @@ def _chunks(length: int, size: int) -> list[tuple[int, int]]:
 
 
 class ChunkedAttention(torch.autograd.Function):
-    """softmax(q·kᵀ·scaling + mask)·v, block by block; saves only q, k, v, the output and the log-sum-exp."""
+    """softmax(q·kᵀ·scaling + mask)·v, tile by tile; saves only q, k, v, the output and the log-sum-exp."""
 
     @staticmethod
     def forward(ctx, query, key, value, mask: Mask, scaling: float, query_chunk: int, key_chunk: int):
         B, nh, T, hs = query.shape
         output = torch.empty(B, nh, T, value.shape[-1], dtype=query.dtype, device=query.device)
         logsumexp = torch.empty(B, nh, T, dtype=torch.float32, device=query.device)
-        kv_blocks = _chunks(key.shape[2], key_chunk)
+        kv_chunks = _chunks(key.shape[2], key_chunk)
         for q_start, q_end in _chunks(T, query_chunk):
             q = query[:, :, q_start:q_end] * scaling  # (B, nh, Tc, hs), scaled once instead of every score
             running_max = torch.full(q.shape[:3], float("-inf"), device=q.device)  # (B, nh, Tc)
             running_sum = torch.zeros(q.shape[:3], device=q.device)  # (B, nh, Tc)
             accumulator = torch.zeros(*q.shape[:3], value.shape[-1], device=q.device)  # (B, nh, Tc, hs)
-            for kv_start, kv_end in kv_blocks:
-                scores = _block_scores(q, key[:, :, kv_start:kv_end], mask, (q_start, q_end), (kv_start, kv_end))
+            for kv_start, kv_end in kv_chunks:
+                scores = _tile_scores(q, key[:, :, kv_start:kv_end], mask, (q_start, q_end), (kv_start, kv_end))
                 if scores is None:
                     continue
                 new_max = torch.maximum(running_max, scores.amax(-1))
@@ -79,14 +80,14 @@ class ChunkedAttention(torch.autograd.Function):
         grad_value = torch.zeros_like(value, dtype=torch.float32)
         # D_i = sum_j dO_ij · O_ij, the softmax Jacobian's correction term per query  (B, nh, T)
         delta = (grad_output.float() * output.float()).sum(-1)
-        kv_blocks = _chunks(key.shape[2], ctx.key_chunk)
+        kv_chunks = _chunks(key.shape[2], ctx.key_chunk)
         for q_start, q_end in _chunks(query.shape[2], ctx.query_chunk):
             q = query[:, :, q_start:q_end] * scaling
             d_out = grad_output[:, :, q_start:q_end].float()  # (B, nh, Tc, hs)
             lse = logsumexp[:, :, q_start:q_end, None]
-            for kv_start, kv_end in kv_blocks:
+            for kv_start, kv_end in kv_chunks:
                 k, v = key[:, :, kv_start:kv_end], value[:, :, kv_start:kv_end]
-                scores = _block_scores(q, k, mask, (q_start, q_end), (kv_start, kv_end))
+                scores = _tile_scores(q, k, mask, (q_start, q_end), (kv_start, kv_end))
                 if scores is None:
                     continue
                 probs = scores.sub_(lse).exp_()  # (B, nh, Tc, Sc), recomputed, never stored
@@ -108,12 +109,12 @@ def chunked_attention_forward(
     attention_mask: Mask,
     scaling: float | None = None,
     dropout: float = 0.0,
-    **kwargs,
+    **kwargs: Unpack[TransformersKwargs],
 ) -> tuple[torch.Tensor, None]:
     """The `chunked` backend: query (B, nh, T, hs), key/value (B, nh, S, hs) -> output (B, T, nh, hs), no weights.
 
-    The mask is a `BlockwiseMask` (built by `blockwise_mask`), a dense 4D mask, or None (then causal modules attend
-    bottom-right aligned, as `transformers`' sdpa does). Block sizes come from the config's
+    The mask is a `ChunkedMask` (built by `chunked_mask`), a dense 4D mask, or None (then causal modules attend
+    bottom-right aligned, as `transformers`' sdpa does). Chunk sizes come from the config's
     `attention_query_chunk_size` / `attention_key_chunk_size`.
     """
     if dropout > 0.0:
@@ -121,12 +122,10 @@ def chunked_attention_forward(
             f"The chunked attention backend does not implement attention dropout (got dropout={dropout} while "
             "training). Set attention_dropout=0.0 in the config, or train with attn_implementation='sdpa' or 'eager'."
         )
-    config = getattr(module, "config", None)
-    query_chunk = getattr(config, "attention_query_chunk_size", DEFAULT_QUERY_CHUNK)
-    key_chunk = getattr(config, "attention_key_chunk_size", DEFAULT_KEY_CHUNK)
+    query_chunk, key_chunk = module.config.attention_query_chunk_size, module.config.attention_key_chunk_size
     if scaling is None:
         scaling = query.shape[-1] ** -0.5
     if attention_mask is None and getattr(module, "is_causal", False) and query.shape[2] > 1:
-        attention_mask = causal_blockwise_mask(query.shape[0], query.shape[2], key.shape[2])
+        attention_mask = causal_chunked_mask(query.shape[0], query.shape[2], key.shape[2])
     output = ChunkedAttention.apply(query, key, value, attention_mask, scaling, query_chunk, key_chunk)
     return output.transpose(1, 2).contiguous(), None  # (B, T, nh, hs)

@@ -14,6 +14,8 @@ import logging
 
 import torch
 from torch import nn
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs
 
 BIAS_ALIGNMENT = 8  # xformers needs the bias rows' stride to be a multiple of 8 (16-bit) or 4 (fp32) elements
 
@@ -63,7 +65,7 @@ def xformers_attention_forward(
     attention_mask: torch.Tensor | None,
     scaling: float | None = None,
     dropout: float = 0.0,
-    **kwargs,
+    **kwargs: Unpack[TransformersKwargs],
 ) -> tuple[torch.Tensor, None]:
     """query (B, nh, T, hs), key/value (B, nh, S, hs) -> output (B, T, nh, hs); the mask is sdpa's format."""
     ops = _xformers_ops()

@@ -1,8 +1,10 @@
-"""The causal decoder (GPT-like), optionally cross-attending to an encoder, and its causal-LM head.
+"""The causal decoder (GPT-like), optionally cross-attending to an encoder, and its task models: causal LM and
+sequence classification.
 
-Notation: B batch, T new tokens, P tokens already in the cache, S encoder length, C hidden size, V vocabulary size.
+Notation: B batch, T new tokens, P tokens already in the cache, S encoder length, C hidden size, V vocabulary size,
+L number of labels.
 Data flow: ids -> `Embeddings` (positions P..P+T-1) -> causal mask (+ padding) -> `BlockStack` (keys/values appended
-to the cache) -> lm_head.
+to the cache) -> head (heads.py).
 """
 
 import torch
@@ -15,17 +17,21 @@ from transformers.modeling_outputs import (
     CausalLMOutputWithCrossAttentions,
     SequenceClassifierOutputWithPast,
 )
-from transformers.utils import can_return_tuple
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs, can_return_tuple
+from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.decoder import MinformerDecoderConfig
 from .embeddings import Embeddings
-from .pretrained import MinformerPreTrainedModel
+from .heads import CausalLMHead, LastTokenClassificationHead
+from .pretrained import RECORD_CROSS_ATTENTIONS, MinformerPreTrainedModel
 from .stack import BlockStack
 
 
 class MinformerDecoderPreTrainedModel(MinformerPreTrainedModel):
     config_class = MinformerDecoderConfig
     _skip_keys_device_placement = ["cache"]
+    _can_record_outputs = {**MinformerPreTrainedModel._can_record_outputs, "cross_attentions": RECORD_CROSS_ATTENTIONS}
 
 
 class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
@@ -42,7 +48,7 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             return EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
         return DynamicCache(config=self.config)
 
-    @can_return_tuple
+    @capture_outputs
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -53,11 +59,9 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
         use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> BaseModelOutputWithPastAndCrossAttentions:
-        output_attentions, output_hidden_states = self._output_flags(output_attentions, output_hidden_states)
+        self.check_output_attentions(kwargs.get("output_attentions"))
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
         if encoder_hidden_states is not None and not self.config.add_cross_attention:
@@ -87,17 +91,16 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
                 config=self.config, inputs_embeds=hidden_states, attention_mask=encoder_attention_mask,
                 encoder_hidden_states=encoder_hidden_states,
             )  # (B, 1, T, S) or None
-        return self.stack(
+        hidden_states = self.stack(
             hidden_states,
             mask,
             rotary_angles,
-            cache,
-            encoder_hidden_states,
-            encoder_attention_mask,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
+            cache=cache,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
             **kwargs,
-        )
+        )  # (B, T, C)
+        return BaseModelOutputWithPastAndCrossAttentions(last_hidden_state=hidden_states, cache=cache)
 
 
 class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMixin):
@@ -109,7 +112,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
     def __init__(self, config: MinformerDecoderConfig):
         super().__init__(config)
         self.model = MinformerDecoderModel(config)
-        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.lm_head = CausalLMHead(config)
         self.post_init()
 
     def get_output_embeddings(self) -> nn.Linear:
@@ -130,10 +133,8 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
         encoder_attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
         logits_to_keep: int = 0,
-        **kwargs,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> CausalLMOutputWithCrossAttentions:
         outputs = self.model(
             input_ids=input_ids,
@@ -144,8 +145,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
             encoder_hidden_states=encoder_hidden_states,
             encoder_attention_mask=encoder_attention_mask,
             use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
+            **kwargs,
         )
         hidden_states = outputs.last_hidden_state
         if logits_to_keep:  # generate() needs only the last position's logits
@@ -166,15 +166,14 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
 
 
 class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel):
-    """The decoder with a linear classifier on the last non-padding token, the only one that has seen the whole
-    text under causal attention (as GPT-2's classifier)."""
+    """The decoder with a linear classifier on the last non-padding token (`LastTokenClassificationHead`)."""
 
     accepts_loss_kwargs = False  # mean loss per batch: let the Trainer divide by accumulation steps
 
     def __init__(self, config: MinformerDecoderConfig):
         super().__init__(config)
         self.model = MinformerDecoderModel(config)
-        self.score = nn.Linear(config.hidden_size, config.num_labels, bias=False)
+        self.score = LastTokenClassificationHead(config)
         self.post_init()
 
     @can_return_tuple
@@ -185,20 +184,11 @@ class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel)
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> SequenceClassifierOutputWithPast:
         outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                             inputs_embeds=inputs_embeds, use_cache=False, output_attentions=output_attentions,
-                             output_hidden_states=output_hidden_states)
-        hidden = outputs.last_hidden_state  # (B, T, C)
-        if attention_mask is not None:  # the last real token, whether padding is on the left or the right
-            positions = torch.arange(hidden.shape[1], device=hidden.device)
-            last = (positions * attention_mask.to(hidden.device)).argmax(-1)  # (B,)
-        else:
-            last = torch.full((hidden.shape[0],), hidden.shape[1] - 1, device=hidden.device)
-        logits = self.score(hidden[torch.arange(hidden.shape[0], device=hidden.device), last])  # (B, L)
+                             inputs_embeds=inputs_embeds, use_cache=False, **kwargs)
+        logits = self.score(outputs.last_hidden_state, attention_mask)  # (B, L)
         loss = None
         if labels is not None:
             loss = self.loss_function(labels=labels, pooled_logits=logits, config=self.config)

@@ -25,8 +25,9 @@ class Embeddings(nn.Module):
         kind = config.position_embedding_type
         self.position_embeddings = LearnedPositions(config) if kind == "learned" else None
         self.rotary = RotaryEmbedding(config) if kind == "rope" else None
-        type_vocab_size = getattr(config, "type_vocab_size", 0)
-        self.token_type_embeddings = nn.Embedding(type_vocab_size, config.hidden_size) if type_vocab_size else None
+        self.token_type_embeddings = (
+            nn.Embedding(config.type_vocab_size, config.hidden_size) if config.type_vocab_size else None
+        )
         self.norm = build_norm(config) if config.embedding_norm else nn.Identity()
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 

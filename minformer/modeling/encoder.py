@@ -1,7 +1,7 @@
 """The bidirectional encoder (BERT-like) and its task models: masked LM, sequence and token classification.
 
 Notation: B batch, T sequence length, C hidden size, V vocabulary size, L number of labels.
-Data flow: ids -> `Embeddings` -> bidirectional padding mask -> `BlockStack` -> head.
+Data flow: ids -> `Embeddings` -> bidirectional padding mask -> `BlockStack` -> head (heads.py).
 """
 
 import torch
@@ -13,11 +13,13 @@ from transformers.modeling_outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from transformers.utils import ModelOutput, can_return_tuple
+from transformers.processing_utils import Unpack
+from transformers.utils import ModelOutput, TransformersKwargs, can_return_tuple
+from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.encoder import MinformerEncoderConfig
 from .embeddings import Embeddings
-from .heads import MaskedLMHead, SequenceClassificationHead
+from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead
 from .pretrained import MinformerPreTrainedModel
 from .stack import BlockStack
 
@@ -35,7 +37,7 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
         self.stack = BlockStack(config)
         self.post_init()
 
-    @can_return_tuple
+    @capture_outputs
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -43,11 +45,9 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> BaseModelOutput:
-        output_attentions, output_hidden_states = self._output_flags(output_attentions, output_hidden_states)
+        self.check_output_attentions(kwargs.get("output_attentions"))
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
         seq_length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
@@ -55,19 +55,8 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
             position_ids = torch.arange(seq_length, device=self.device)[None]  # (1, T)
         hidden_states, rotary_angles = self.embeddings(position_ids, input_ids, inputs_embeds, token_type_ids)
         mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask)
-        outputs = self.stack(
-            hidden_states,
-            mask,
-            rotary_angles,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            **kwargs,
-        )
-        return BaseModelOutput(
-            last_hidden_state=outputs.last_hidden_state,
-            hidden_states=outputs.hidden_states,
-            attentions=outputs.attentions,
-        )
+        hidden_states = self.stack(hidden_states, mask, rotary_angles, **kwargs)  # (B, T, C)
+        return BaseModelOutput(last_hidden_state=hidden_states)
 
 
 class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
@@ -94,13 +83,15 @@ class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        **kwargs,
-    ):
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> ModelOutput:
         outputs = self.model(
-            input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            **kwargs,
         )
         hidden_states = outputs.last_hidden_state  # (B, T, C)
         if labels is not None:
@@ -144,7 +135,9 @@ class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
     def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
         return self.lm_head(hidden_states)  # (B, T, V), or (N, V) with sparse prediction
 
-    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
+    ) -> torch.Tensor:
         # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact
         return self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
 
@@ -164,7 +157,9 @@ class MinformerEncoderForSequenceClassification(MinformerEncoderWithHead):
     def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
         return self.classifier(hidden_states)  # (B, L)
 
-    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
+    ) -> torch.Tensor:
         return self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
 
 
@@ -177,13 +172,13 @@ class MinformerEncoderForTokenClassification(MinformerEncoderWithHead):
     def __init__(self, config: MinformerEncoderConfig):
         super().__init__(config)
         self.model = MinformerEncoderModel(config)
-        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.classifier = TokenClassificationHead(config)
         self.post_init()
 
     def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.dropout(hidden_states))  # (B, T, L)
+        return self.classifier(hidden_states)  # (B, T, L)
 
-    def head_loss(self, logits: torch.Tensor, labels: torch.Tensor, **kwargs) -> torch.Tensor:
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
+    ) -> torch.Tensor:
         return self.loss_function(logits=logits, labels=labels, config=self.config)

@@ -1,4 +1,9 @@
-"""Task heads on top of the final hidden states: masked-LM prediction and sequence classification.
+"""Task heads on the final hidden states: the causal-LM unembedding, BERT's masked-LM head, and the classifiers of
+the encoder (first token, every token) and of the decoder (last real token).
+
+Each head keeps the parameter names that saved checkpoints, the GPT-2/BERT converters and the tied-weight keys use
+(`lm_head.weight`, `lm_head.decoder.weight`, `classifier.dense.weight`, `classifier.weight`, `score.weight`, ...), so
+the single-matrix heads are `nn.Linear`s themselves rather than modules holding one.
 
 Notation: B batch, T sequence length, C hidden size, V vocabulary size, L number of labels.
 """
@@ -8,7 +13,22 @@ from torch import nn
 from transformers.activations import ACT2FN
 
 from ..configuration.common import MinformerConfig
+from ..configuration.encoder import MinformerEncoderConfig
 from .norm import build_norm
+
+
+def _classifier_dropout(config: MinformerEncoderConfig) -> nn.Dropout:
+    """Dropout before a classifier: `classifier_dropout`, or `hidden_dropout_prob` when that is None."""
+    dropout = config.classifier_dropout
+    return nn.Dropout(dropout if dropout is not None else config.hidden_dropout_prob)
+
+
+class CausalLMHead(nn.Linear):
+    """The unembedding (B, T, C) -> (B, T, V) of the decoder; its weight is the token-embedding matrix when
+    `tie_word_embeddings` (Press & Wolf, 2017)."""
+
+    def __init__(self, config: MinformerConfig):
+        super().__init__(config.hidden_size, config.vocab_size, bias=False)
 
 
 class MaskedLMHead(nn.Module):
@@ -28,13 +48,40 @@ class MaskedLMHead(nn.Module):
 class SequenceClassificationHead(nn.Module):
     """The first token's final state -> dense -> tanh -> dropout -> out_proj (BERT's pooler, then a classifier)."""
 
-    def __init__(self, config: MinformerConfig):
+    def __init__(self, config: MinformerEncoderConfig):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
-        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = _classifier_dropout(config)
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, L)
         pooled = torch.tanh(self.dense(hidden_states[:, 0]))  # (B, C): the <s>/[CLS] position
         return self.out_proj(self.dropout(pooled))
+
+
+class TokenClassificationHead(nn.Linear):
+    """Dropout, then a linear classifier on every token: (B, T, C) -> (B, T, L)."""
+
+    def __init__(self, config: MinformerEncoderConfig):
+        super().__init__(config.hidden_size, config.num_labels)
+        self.dropout = _classifier_dropout(config)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return super().forward(self.dropout(hidden_states))
+
+
+class LastTokenClassificationHead(nn.Linear):
+    """A linear classifier on the last non-padding token, the only one that has seen the whole text under causal
+    attention (as GPT-2's classifier): (B, T, C) -> (B, L)."""
+
+    def __init__(self, config: MinformerConfig):
+        super().__init__(config.hidden_size, config.num_labels, bias=False)
+
+    def forward(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        B, T, _ = hidden_states.shape
+        if attention_mask is not None:  # the last real token, whether padding is on the left or the right
+            positions = torch.arange(T, device=hidden_states.device)
+            last = (positions * attention_mask.to(hidden_states.device)).argmax(-1)  # (B,)
+        else:
+            last = torch.full((B,), T - 1, device=hidden_states.device)
+        return super().forward(hidden_states[torch.arange(B, device=hidden_states.device), last])  # (B, L)

@@ -1,12 +1,24 @@
-"""What both model families share as `transformers.PreTrainedModel`s: flags, weight initialisation, backend checks."""
+"""What both model families share as `transformers.PreTrainedModel`s: flags, weight initialisation, backend checks,
+and the outputs transformers' output capturing records (`_can_record_outputs`, as Llama and BERT in 5.x).
+
+`output_hidden_states=True` returns the embeddings' output, then each block's output with the last one replaced by
+the final-normed `last_hidden_state` (what transformers' models return); `output_attentions=True` returns each
+self-attention's weights, and the decoder adds `cross_attentions`.
+"""
 
 import math
 
 import torch
 from transformers import PreTrainedModel
 from transformers import initialization as init
+from transformers.utils.output_capturing import OutputRecorder
 
-from .backends import check_attention_backend
+from .attention import MultiHeadAttention
+from .attention_backends import check_attention_backend
+from .block import Block
+
+RECORD_SELF_ATTENTIONS = OutputRecorder(MultiHeadAttention, index=1, layer_name="self_attn")  # (output, weights)
+RECORD_CROSS_ATTENTIONS = OutputRecorder(MultiHeadAttention, index=1, layer_name="cross_attn")
 
 
 class MinformerPreTrainedModel(PreTrainedModel):
@@ -17,6 +29,7 @@ class MinformerPreTrainedModel(PreTrainedModel):
     _no_split_modules = ["Block"]
     _supports_sdpa = True
     _supports_attention_backend = True
+    _can_record_outputs = {"hidden_states": Block, "attentions": RECORD_SELF_ATTENTIONS}
 
     @torch.no_grad()
     def _init_weights(self, module: torch.nn.Module) -> None:
@@ -39,22 +52,19 @@ class MinformerPreTrainedModel(PreTrainedModel):
     def set_input_embeddings(self, value: torch.nn.Embedding) -> None:
         self.base_model.embeddings.embed_tokens = value
 
-    def _output_flags(self, output_attentions: bool | None, output_hidden_states: bool | None) -> tuple[bool, bool]:
-        """Fill unset output flags from the config; attention maps exist only when the eager backend computes them."""
+    def check_output_attentions(self, output_attentions: bool | None) -> None:
+        """Refuse `output_attentions=True` (or `config.output_attentions`) under a backend that returns no attention
+        maps, instead of returning an empty tuple."""
         if output_attentions is None:
             output_attentions = self.config.output_attentions
-        if output_hidden_states is None:
-            output_hidden_states = self.config.output_hidden_states
         if output_attentions and self.config._attn_implementation != "eager":
             raise ValueError(
                 f"output_attentions=True needs the attention maps, which the {self.config._attn_implementation!r} "
                 "backend does not materialise; load the model with attn_implementation='eager' or call "
                 "model.set_attn_implementation('eager') first."
             )
-        return bool(output_attentions), bool(output_hidden_states)
 
     @property
     def attention_backend(self) -> str:
         """The attention backend this model runs (`eager`, `sdpa`, ...)."""
         return self.config._attn_implementation
-

@@ -1,12 +1,16 @@
 """The stack of N identical blocks, followed by the final norm that pre-norm models need.
 
-Notation: B batch, T sequence length, C hidden size.
+Hidden states and attention maps are not collected here: transformers' output capturing records each block's output
+and each attention's weights through hooks (`_can_record_outputs` in pretrained.py).
+
+Notation: B batch, T sequence length, S encoder length, C hidden size.
 """
 
 import torch
 from torch import nn
 from transformers.cache_utils import Cache
-from transformers.modeling_outputs import BaseModelOutputWithPastAndCrossAttentions
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs
 
 from ..configuration.common import MinformerConfig
 from .block import Block
@@ -14,7 +18,7 @@ from .norm import build_norm
 
 
 class BlockStack(nn.Module):
-    """Runs the blocks in order and, on request, collects every hidden state and attention map."""
+    """Runs the blocks in order, then the final norm."""
 
     def __init__(self, config: MinformerConfig):
         super().__init__()
@@ -30,36 +34,18 @@ class BlockStack(nn.Module):
         cache: Cache | None = None,
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
-        **kwargs,
-    ) -> BaseModelOutputWithPastAndCrossAttentions:
-        all_hidden_states = [hidden_states] if output_hidden_states else None  # embeddings, then each block's output
-        all_attentions = [] if output_attentions else None
-        all_cross_attentions = [] if output_attentions and encoder_hidden_states is not None else None
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        """(B, T, C) -> (B, T, C), the final-normed last hidden state."""
         for block in self.layers:
-            hidden_states, self_weights, cross_weights = block(
+            # hidden_states positionally: the output recorder takes the first block's input as the embeddings' output
+            hidden_states = block(
                 hidden_states,
-                attention_mask,
-                rotary_angles,
-                cache,
-                encoder_hidden_states,
-                encoder_attention_mask,
+                attention_mask=attention_mask,
+                rotary_angles=rotary_angles,
+                cache=cache,
+                encoder_hidden_states=encoder_hidden_states,
+                encoder_attention_mask=encoder_attention_mask,
                 **kwargs,
             )  # (B, T, C)
-            if output_hidden_states:
-                all_hidden_states.append(hidden_states)
-            if output_attentions:
-                all_attentions.append(self_weights)
-                if all_cross_attentions is not None:
-                    all_cross_attentions.append(cross_weights)
-        hidden_states = self.final_norm(hidden_states)
-        if output_hidden_states:
-            all_hidden_states[-1] = hidden_states  # the last entry is the normalised output, as in transformers
-        return BaseModelOutputWithPastAndCrossAttentions(
-            last_hidden_state=hidden_states,
-            cache=cache,
-            hidden_states=tuple(all_hidden_states) if output_hidden_states else None,
-            attentions=tuple(all_attentions) if output_attentions else None,
-            cross_attentions=tuple(all_cross_attentions) if all_cross_attentions is not None else None,
-        )
+        return self.final_norm(hidden_states)

@@ -28,7 +28,7 @@ def _feed_forward_projections(config: MinformerConfig) -> int:
 
 
 def _block_matmul_weights(config: MinformerConfig) -> int:
-    cross = _attention_projections(config) if getattr(config, "add_cross_attention", False) else 0
+    cross = _attention_projections(config) if config.add_cross_attention else 0
     return _attention_projections(config) + cross + _feed_forward_projections(config)
 
 
@@ -49,12 +49,12 @@ def parameter_count(config: MinformerConfig) -> int:
     up_biases = 2 * F if config.mlp_type == "glu" else F  # up (and gate) biases, then down's
     mlp = _feed_forward_projections(config) + (up_biases + C if config.mlp_bias else 0)
     block = attention + mlp + 2 * _norm_parameters(config)
-    if getattr(config, "add_cross_attention", False):
+    if config.add_cross_attention:
         block += attention + _norm_parameters(config)
     embeddings = config.vocab_size * C
     if config.position_embedding_type == "learned":
         embeddings += config.max_position_embeddings * C
-    embeddings += getattr(config, "type_vocab_size", 0) * C
+    embeddings += config.type_vocab_size * C
     if config.embedding_norm:
         embeddings += _norm_parameters(config)
     final_norm = _norm_parameters(config) if config.norm_position == "pre" else 0

@@ -1,10 +1,12 @@
 """The scaling sweep as a picture: measured validation loss against training compute, each model size's fitted
-curve, and the compute-optimal frontier of the fitted law."""
+curve, and the compute-optimal frontier of the fitted law (a matplotlib Figure on its own canvas:
+`minformer.figures`)."""
 
 from pathlib import Path
 
 import numpy as np
 
+from ..figures import new_figure, save_png
 from .fit import Fit
 
 
@@ -12,15 +14,13 @@ def plot_scaling(runs: list[dict], fit: Fit, path: Path) -> Path:
     """Loss (y) against C = 6·N·D (x, log scale): points per run, a fitted line per size, the frontier dashed."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     law = fit.law
     flops = [r["chinchilla_flops"] for r in runs]
     grid = np.geomspace(min(flops) / 2, max(flops) * 2, 200)
-    fig, ax = plt.subplots(figsize=(7, 4.6))
+    fig = new_figure(figsize=(7, 4.6))
+    ax = fig.subplots()
     sizes = list(dict.fromkeys(r["size"] for r in runs))
-    colours = plt.cm.viridis(np.linspace(0, 0.85, len(sizes)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0, 0.85, len(sizes)))
     for size, colour in zip(sizes, colours):
         own = [r for r in runs if r["size"] == size]
         n = own[0]["parameters"]
@@ -38,6 +38,4 @@ def plot_scaling(runs: list[dict], fit: Fit, path: Path) -> Path:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transformers import PrinterCallback, TrainingArguments, set_seed
+from transformers import PrinterCallback, set_seed
 
 from ..configuration import MinformerDecoderConfig
-from ..data import SourceOptions, causal_lm_collator, pack_blocks, tokenize
+from ..data import SourceOptions, causal_lm_collator, packed_splits
 from ..loading import load_tokenizer
 from ..outputs import claimed_output
-from ..tokenization import for_family, train_bpe
+from ..tokenization import for_family, special_ids, train_bpe
 from .fit import Fit, fit_parametric_loss
 from .flops import parameter_count, training_flops_per_token
 
@@ -37,7 +37,7 @@ class SweepOptions:
     overwrite: bool = False
     sizes: tuple[str, ...] = DEFAULT_SIZES  # LAYERSxWIDTH; head size 32 (one head below 64)
     tokens: tuple[int, ...] = DEFAULT_TOKENS  # training tokens per run
-    block_size: int = 64
+    sequence_length: int = 64  # tokens per training sequence
     batch_size: int = 16
     vocab_size: int = 1024
     tokenizer: str | None = None  # a saved tokenizer folder; None trains one on the training split
@@ -57,29 +57,31 @@ def parse_size(size: str) -> tuple[int, int]:
     return layers, width
 
 
-def sweep_config(size: str, vocab_size: int, block_size: int, special: dict) -> MinformerDecoderConfig:
+def sweep_config(size: str, vocab_size: int, sequence_length: int, special: dict) -> MinformerDecoderConfig:
     layers, width = parse_size(size)
     return MinformerDecoderConfig(vocab_size=vocab_size, hidden_size=width, num_hidden_layers=layers,
-                                  num_attention_heads=max(1, width // 32), max_position_embeddings=block_size,
+                                  num_attention_heads=max(1, width // 32), max_position_embeddings=sequence_length,
                                   **special)
 
 
-def _arguments(options: SweepOptions, run_dir: Path, steps: int) -> TrainingArguments:
-    return TrainingArguments(
-        output_dir=str(run_dir), max_steps=steps, per_device_train_batch_size=options.batch_size,
-        per_device_eval_batch_size=64, learning_rate=options.learning_rate, warmup_steps=0.05,
-        weight_decay=0.01, lr_scheduler_type="cosine", eval_strategy="no", save_strategy="no",
-        logging_strategy="no", seed=options.seed, data_seed=options.seed, report_to="none", disable_tqdm=True,
-        use_cpu=True, dataloader_num_workers=0,
-    )
+def _arguments(options: SweepOptions, run_dir: Path, steps: int):
+    """The shared training arguments for one run of the sweep: no evaluation, checkpoints or logs during training
+    (one line per run instead), the cosine schedule over the run's own budget."""
+    from ..training.arguments import training_arguments
+    from ..training.options import RunOptions
+
+    run = RunOptions(output_dir=str(run_dir), max_steps=steps, batch_size=options.batch_size,
+                     learning_rate=options.learning_rate, warmup_ratio=0.05, weight_decay=0.01, seed=options.seed)
+    return training_arguments(run, run_dir, evaluate=False, per_device_eval_batch_size=64, save_strategy="no",
+                              logging_strategy="no", disable_tqdm=True)
 
 
 def run_sweep(options: SweepOptions) -> dict:
     """Train every size × budget, fit the law, write scaling.json and scaling.png to the output folder."""
     if not options.sizes or not options.tokens:
         raise ValueError("give at least one model size (--sizes) and one token budget (--tokens).")
-    if min(options.tokens) < options.batch_size * options.block_size:
-        raise ValueError(f"a token budget below one batch ({options.batch_size} × {options.block_size} tokens) "
+    if min(options.tokens) < options.batch_size * options.sequence_length:
+        raise ValueError(f"a token budget below one batch ({options.batch_size} × {options.sequence_length} tokens) "
                          "trains nothing; raise --tokens.")
     for size in options.sizes:
         parse_size(size)
@@ -98,22 +100,18 @@ def _sweep(options: SweepOptions, staging: Path):
 
     set_seed(options.seed)
     data = options.source.load(builtin="corpus")
-    if "validation" not in data:
-        raise ValueError("the text is too short to hold out a validation split; give more text.")
     if options.tokenizer:
         tokenizer = load_tokenizer(options.tokenizer)
     else:
         texts = (t for batch in data["train"].iter(1000) for t in batch["text"])
         tokenizer = for_family(train_bpe(texts, vocab_size=options.vocab_size, length=None), "decoder",
-                               model_max_length=options.block_size)
-    special = {"pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
-               "eos_token_id": tokenizer.eos_token_id}
-    tokenized = tokenize(data, tokenizer)
-    train_blocks = pack_blocks(tokenized["train"], options.block_size, tokenizer.eos_token_id)
-    eval_blocks = pack_blocks(tokenized["validation"], options.block_size, tokenizer.eos_token_id)
+                               model_max_length=options.sequence_length)
+    special = special_ids(tokenizer)
+    blocks = packed_splits(data, tokenizer, options.sequence_length, tokenizer.eos_token_id)
+    train_blocks, eval_blocks = blocks["train"], blocks["validation"]
     eval_blocks = eval_blocks.select(range(min(MAX_EVAL_BLOCKS, len(eval_blocks))))
-    unique_tokens = len(train_blocks) * options.block_size
-    print(f"{unique_tokens:,} training tokens, {len(eval_blocks) * options.block_size:,} validation tokens, "
+    unique_tokens = len(train_blocks) * options.sequence_length
+    print(f"{unique_tokens:,} training tokens, {len(eval_blocks) * options.sequence_length:,} validation tokens, "
           f"vocabulary {len(tokenizer)}")
     if max(options.tokens) > unique_tokens:
         print(f"note: budgets above {unique_tokens:,} tokens repeat the training text; the law assumes fresh tokens")
@@ -121,9 +119,9 @@ def _sweep(options: SweepOptions, staging: Path):
     runs = []
     scratch = tempfile.TemporaryDirectory(prefix="minformer-scaling-")  # the Trainer's output_dir; nothing is kept
     for size in options.sizes:
-        config = sweep_config(size, len(tokenizer), options.block_size, special)
+        config = sweep_config(size, len(tokenizer), options.sequence_length, special)
         for budget in sorted(options.tokens):
-            steps = budget // (options.batch_size * options.block_size)
+            steps = budget // (options.batch_size * options.sequence_length)
             set_seed(options.seed)
             model = MinformerDecoderForCausalLM(config)
             trainer = MinformerTrainer(model=model, args=_arguments(options, Path(scratch.name), steps),
@@ -134,10 +132,10 @@ def _sweep(options: SweepOptions, staging: Path):
             trainer.train()
             seconds = time.perf_counter() - began
             loss = trainer.evaluate()["eval_loss"]
-            tokens = steps * options.batch_size * options.block_size
+            tokens = steps * options.batch_size * options.sequence_length
             run = {"size": size, "layers": config.num_hidden_layers, "hidden_size": config.hidden_size,
                    "parameters": parameter_count(config), "tokens": tokens,
-                   "flops": tokens * training_flops_per_token(config, options.block_size),
+                   "flops": tokens * training_flops_per_token(config, options.sequence_length),
                    "chinchilla_flops": 6 * parameter_count(config) * tokens, "validation_loss": loss,
                    "train_seconds": round(seconds, 2)}
             runs.append(run)
@@ -147,7 +145,7 @@ def _sweep(options: SweepOptions, staging: Path):
 
     fit = fit_parametric_loss([r["parameters"] for r in runs], [r["tokens"] for r in runs],
                               [r["validation_loss"] for r in runs], bootstrap=options.bootstrap, seed=options.seed)
-    result = {"runs": runs, "fit": fit.to_dict(), "block_size": options.block_size,
+    result = {"runs": runs, "fit": fit.to_dict(), "block_size": options.sequence_length,
               "batch_size": options.batch_size, "vocab_size": len(tokenizer), **options.source.describe("corpus"),
               "note": "constants fitted on tiny models and tiny data: not Hoffmann et al.'s, and only valid near "
                       "the sizes and budgets measured"}

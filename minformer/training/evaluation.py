@@ -53,16 +53,18 @@ def unigram_perplexity(train_blocks: datasets.Dataset, eval_blocks: datasets.Dat
 
 @torch.no_grad()
 def classification_metrics(model, encoded: datasets.Dataset, collator, batch_size: int = EVAL_BATCH_SIZE) -> dict:
-    """Accuracy and macro-F1 of `model` on an encoded, labelled dataset."""
+    """Accuracy and macro-F1 of `model` on an encoded, labelled dataset: one label per text (sequence
+    classification) or per token (token classification, where labels of -100 are not scored)."""
     accuracy, f1 = load_metric("accuracy"), load_metric("f1")
     model.eval()
-    columns = [c for c in ("input_ids", "attention_mask", "label") if c in encoded.column_names]
+    columns = [c for c in ("input_ids", "attention_mask", "label", "labels") if c in encoded.column_names]
     for batch in DataLoader(encoded.with_format(columns=columns), batch_size=batch_size, collate_fn=collator):
         labels = batch.pop("labels")
         batch = {key: value.to(model.device) for key, value in batch.items()}
-        predictions = model(**batch).logits.argmax(-1).cpu()
-        accuracy.add_batch(predictions=predictions.tolist(), references=labels.tolist())
-        f1.add_batch(predictions=predictions.tolist(), references=labels.tolist())
+        predictions = model(**batch).logits.argmax(-1).cpu()  # (B,) or (B, T)
+        scored = labels != -100
+        accuracy.add_batch(predictions=predictions[scored].tolist(), references=labels[scored].tolist())
+        f1.add_batch(predictions=predictions[scored].tolist(), references=labels[scored].tolist())
     return {**accuracy.compute(), **f1.compute()}
 
 

@@ -1,22 +1,22 @@
-"""Fine-tuning a pretrained minformer model (encoder or decoder) for sequence classification with the Trainer."""
+"""Fine-tuning a pretrained minformer model (encoder or decoder) for sequence classification with the Trainer,
+judged by accuracy and macro-F1 against always predicting the majority class."""
 
-import time
 from dataclasses import dataclass, field
 
 import datasets
 import numpy as np
-from transformers import AutoModelForSequenceClassification, set_seed
+from transformers import AutoModelForSequenceClassification
 
 from ..data import SourceOptions, classification_collator, tokenize
-from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer, load_weights
 from ..metrics import load_metric
+from ..run_summary import Score
 from ..validation import check_positive_int
 from .evaluation import classification_metrics, majority_baseline
+from .labels import label_maps, label_names
 from .options import RunOptions
-from .run_folder import claimed_run
-from .setup import finish, training_arguments
-from .trainer import MinformerTrainer
+from .recipe import Evaluation, Recipe, Setup, run_recipe
+from .run_folder import RunFolder
 
 
 @dataclass
@@ -28,54 +28,6 @@ class FinetuneOptions:
     num_labels: int | None = None  # checked against the data; None means "as many as the data has"
 
 
-def _check_filled(data: datasets.DatasetDict) -> None:
-    """Refuse an empty label cell (None, NaN from a CSV, or blank text), naming its row."""
-    for split, rows in data.items():
-        for row, value in enumerate(rows["label"]):
-            if value is None or value != value or (isinstance(value, str) and not value.strip()):
-                raise UserError(f"row {row + 1} of the {split} split has an empty label; give every row a label (or "
-                                "remove the rows without one).")
-
-
-def _class_count(values: list[int], num_labels: int | None) -> int:
-    """How many classes integer labels (class ids) stand for: 0..max unless --num-labels says more; gaps in the ids
-    without --num-labels are refused (labels {0, 1, 7} would silently make 8 classes)."""
-    if min(values) < 0:
-        raise UserError(f"integer labels must be class ids 0, 1, 2, ...; the data has {min(values)}.")
-    count = num_labels if num_labels is not None else max(values) + 1
-    if max(values) >= count:
-        raise UserError(f"the data has label {max(values)} but --num-labels is {num_labels}; class ids must be "
-                        f"below it: pass --num-labels {max(values) + 1} or fix the label column.")
-    absent = sorted(set(range(count)) - set(values))
-    if absent and num_labels is None:
-        raise UserError(f"the integer labels are {', '.join(map(str, values[:10]))}: class ids "
-                        f"{', '.join(map(str, absent[:10]))} never occur. Pass --num-labels {count} if the model "
-                        f"should still have {count} classes, or renumber the labels 0..{len(values) - 1}.")
-    return count
-
-
-def label_names(data: datasets.DatasetDict, num_labels: int | None) -> tuple[datasets.DatasetDict, list[str]]:
-    """The class names, with labels turned into ids 0..L-1 (integer labels are already class ids); a count that
-    does not match `num_labels` is an error."""
-    if num_labels is not None:
-        check_positive_int(num_labels, "--num-labels")
-    feature = data["train"].features["label"]
-    if isinstance(feature, datasets.ClassLabel):
-        names = list(feature.names)
-    else:
-        _check_filled(data)
-        values = sorted({value for split in data.values() for value in split["label"]}, key=str)
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            return data, [str(v) for v in range(_class_count(values, num_labels))]
-        names = [str(v) for v in values]
-        index = {value: i for i, value in enumerate(values)}
-        data = data.map(lambda row: {"label": index[row["label"]]})
-    if num_labels is not None and len(names) != num_labels:
-        raise UserError(f"the data has {len(names)} labels ({', '.join(names[:10])}) but --num-labels is "
-                        f"{num_labels}; pass --num-labels {len(names)} or fix the label column.")
-    return data, names
-
-
 def _compute_metrics(prediction) -> dict:
     predictions = np.argmax(prediction.predictions, axis=-1).tolist()
     references = prediction.label_ids.tolist()
@@ -83,40 +35,75 @@ def _compute_metrics(prediction) -> dict:
     return {**accuracy, **load_metric("f1").compute(predictions=predictions, references=references)}
 
 
+def mean_tokens(dataset: datasets.Dataset) -> float:
+    """Mean tokens per example of a tokenized dataset (its real tokens, not the batch's padding)."""
+    return sum(len(ids) for ids in dataset["input_ids"]) / len(dataset)
+
+
+class Classification(Recipe):
+    """A pretrained model with a new classification head, trained on labelled texts."""
+
+    builtin = "labelled"
+    families = ("decoder", "encoder")  # the pretrained model's
+    model_class = AutoModelForSequenceClassification
+    task = "text-classification"  # of its scores on the Hub
+    score_prefix = ""  # of its score names (token classification: "token_")
+
+    def __init__(self, options):
+        self.options, self.run, self.source = options, options.run, options.source
+
+    def inputs(self) -> list:
+        return [self.options.model, *self.source.files]
+
+    def check(self) -> None:
+        check_positive_int(self.options.max_length, "--max-length")
+        self.config = load_config(self.options.model, families=self.families)
+        self.tokenizer = load_tokenizer(self.options.model)
+        check_vocabulary(self.tokenizer, self.config, self.options.model)
+
+    def load_data(self) -> datasets.DatasetDict:
+        data = self.source.load(builtin=self.builtin, label_column=self.source.label_column)
+        data, self.names = label_names(data, self.options.num_labels)
+        return data
+
+    def encode(self, data: datasets.DatasetDict, max_length: int) -> datasets.DatasetDict:
+        """The model inputs (and labels) of every split."""
+        return tokenize(data, self.tokenizer, max_length=max_length, num_proc=self.run.num_proc)
+
+    def collator(self):
+        """Pads a batch of encoded examples."""
+        return classification_collator(self.tokenizer)
+
+    def setup(self, data: datasets.DatasetDict, folder: RunFolder, args) -> Setup:
+        model = load_weights(self.model_class, self.options.model, **label_maps(self.names))
+        print(f"fine-tuning {type(model).__name__} from {self.options.model} on {len(data['train']):,} examples, "
+              f"{len(self.names)} labels")
+        max_length = min(self.options.max_length, self.config.max_position_embeddings)  # the model's longest input
+        self.encoded = self.encode(data, max_length)
+        return Setup(model=model, tokenizer=self.tokenizer, train_dataset=self.encoded["train"],
+                     eval_dataset=self.encoded["validation"], data_collator=self.collator(),
+                     tokens_per_sequence=mean_tokens(self.encoded["train"]),
+                     title=f"fine-tuning {type(model).__name__}", compute_metrics=self.compute_metrics())
+
+    def compute_metrics(self):
+        """The Trainer's metrics at each evaluation."""
+        return _compute_metrics
+
+    def gold_labels(self, split: str) -> tuple[list[int], list[int]]:
+        """The training labels and the labels of `split` that the classifier is scored on."""
+        return self.encoded["train"]["label"], self.encoded[split]["label"]
+
+    def evaluate(self, trainer, setup: Setup, data: datasets.DatasetDict) -> Evaluation:
+        split = "test" if "test" in self.encoded else "validation"
+        metrics = classification_metrics(trainer.model, self.encoded[split], setup.data_collator)
+        key, name = f"{split}_{self.score_prefix}", f"{split} {self.score_prefix.replace('_', ' ')}"
+        scores = [Score(f"{key}accuracy", f"{name}accuracy", "accuracy", split, self.task, metrics["accuracy"]),
+                  Score(f"{key}macro_f1", f"{name}macro-F1", "f1", split, self.task, metrics["f1"]),
+                  Score("majority_baseline_accuracy", f"{split} accuracy", "accuracy", split, self.task,
+                        majority_baseline(*self.gold_labels(split)), baseline="majority class")]
+        return Evaluation(scores, base_model=self.options.model)
+
+
 def finetune(options: FinetuneOptions) -> dict:
     """Fine-tune, evaluate on the test split against the majority-class baseline, save; return the summary."""
-    run = options.run
-    check_positive_int(options.max_length, "--max-length")
-    config = load_config(options.model)
-    tokenizer = load_tokenizer(options.model)
-    check_vocabulary(tokenizer, config, options.model)
-    with claimed_run(run, inputs=[options.model, *options.source.files]) as folder:
-        started = time.perf_counter()
-        set_seed(run.seed)
-        data = options.source.load(builtin="labelled", label_column=options.source.label_column)
-        data, names = label_names(data, options.num_labels)
-        model = load_weights(AutoModelForSequenceClassification, options.model, num_labels=len(names),
-                             id2label=dict(enumerate(names)), label2id={name: i for i, name in enumerate(names)},
-                             attn_implementation=run.attn_implementation)
-        print(f"fine-tuning {type(model).__name__} from {options.model} on {len(data['train']):,} examples, "
-              f"{len(names)} labels")
-        max_length = min(options.max_length, config.max_position_embeddings)  # the model's longest input
-        encoded = tokenize(data, tokenizer, max_length=max_length, num_proc=run.num_proc)
-        collator = classification_collator(tokenizer)
-        folder.prepare()
-        trainer = MinformerTrainer(
-            model=model, args=training_arguments(run, folder), train_dataset=encoded["train"],
-            eval_dataset=encoded["validation"], data_collator=collator, processing_class=tokenizer,
-            compute_metrics=_compute_metrics,
-        )
-        train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
-        evaluation = "test" if "test" in encoded else "validation"
-        metrics = classification_metrics(trainer.model, encoded[evaluation], collator)
-        final = {f"{evaluation}_accuracy": metrics["accuracy"], f"{evaluation}_macro_f1": metrics["f1"],
-                 "majority_baseline_accuracy": majority_baseline(data["train"]["label"], data[evaluation]["label"]),
-                 "base_model": options.model, **options.source.describe("labelled")}
-        mean_tokens = sum(len(ids) for ids in encoded["train"]["input_ids"]) / len(encoded["train"])
-        tokens_per_step = round(mean_tokens * run.batch_size * run.gradient_accumulation_steps
-                                * trainer.args.world_size)
-        return finish(trainer, run, folder, started, train_seconds, tokens_per_step, final,
-                      f"fine-tuning {type(model).__name__}")
+    return run_recipe(Classification(options))

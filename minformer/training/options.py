@@ -47,6 +47,6 @@ class RunOptions:
             raise UserError(f"warmup_ratio and weight_decay must be in [0, 1), got {self.warmup_ratio} and "
                             f"{self.weight_decay}.")
         if self.attn_implementation is not None:
-            from ..modeling.backends import check_attention_backend
+            from ..modeling.attention_backends import check_attention_backend
 
             check_attention_backend(self.attn_implementation)

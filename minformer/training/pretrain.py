@@ -1,24 +1,23 @@
 """Pretraining from scratch: masked-LM for an encoder, causal LM for a decoder, with `transformers.Trainer`."""
 
 import os
-import time
 from dataclasses import dataclass, field
 
-from transformers import set_seed
+import datasets
 
-from ..data import SourceOptions, causal_lm_collator, masked_lm_collator, pack_blocks, tokenize
+from ..data import SourceOptions, causal_lm_collator, check_held_out, masked_lm_collator, packed_splits
 from ..errors import UserError
 from ..loading import check_vocabulary, load_config, load_tokenizer
 from ..modeling import MinformerDecoderForCausalLM, MinformerEncoderForMaskedLM
-from ..tokenization import for_family, train_bpe
+from ..run_summary import Score
+from ..tokenization import for_family, special_ids, train_bpe
 from ..tokenization.training import check_vocab_size
 from ..validation import check_positive_int
 from .evaluation import language_model_perplexity, unigram_perplexity
 from .options import RunOptions
 from .presets import check_preset, model_config, parameter_count
-from .run_folder import RunFolder, claimed_run
-from .setup import finish, training_arguments
-from .trainer import MinformerTrainer
+from .recipe import Evaluation, Recipe, Setup, run_recipe
+from .run_folder import RunFolder
 
 MAX_EVAL_BLOCKS = 256  # validation blocks used during training (all of them for the final numbers)
 
@@ -35,15 +34,9 @@ class PretrainOptions:
     num_hidden_layers: int | None = None
     num_attention_heads: int | None = None
     intermediate_size: int | None = None
-    block_size: int = 128  # tokens per training sequence
+    sequence_length: int = 128  # tokens per training sequence (the CLI's --sequence-length, alias --block-size)
     mlm_probability: float = 0.15
     sparse_prediction: bool = False  # encoder: the MLM head only on masked positions (opt-in speed-up)
-
-
-def special_ids(tokenizer) -> dict[str, int]:
-    """The special-token ids a model config carries, read from its tokenizer."""
-    return {"pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
-            "eos_token_id": tokenizer.eos_token_id}
 
 
 def check_pretrain_options(options: PretrainOptions):
@@ -54,14 +47,14 @@ def check_pretrain_options(options: PretrainOptions):
     if options.sparse_prediction and options.family != "encoder":
         raise UserError("sparse prediction applies to the masked LM of --family encoder; a decoder predicts every "
                         "token. Drop --sparse-prediction.")
-    check_positive_int(options.block_size, "--block-size")
+    check_positive_int(options.sequence_length, "--sequence-length")
     if not 0 < options.mlm_probability < 1:
         raise UserError(f"mlm_probability must be in (0, 1), got {options.mlm_probability}.")
     tokenizer = load_tokenizer(options.tokenizer) if options.tokenizer else None
     if tokenizer is None:
         check_vocab_size(options.vocab_size)
     model_config(options.family, options.preset, len(tokenizer) if tokenizer else options.vocab_size,
-                 options.block_size, {}, **_sizes(options))  # a bad --num-heads fails here, not after training
+                 options.sequence_length, {}, **_sizes(options))  # a bad --num-heads fails here, not after training
     return tokenizer
 
 
@@ -79,66 +72,76 @@ def _tokenizer(options: PretrainOptions, given, texts, folder: RunFolder):
     if given is not None:
         return given
     bpe = train_bpe(texts, vocab_size=options.vocab_size, length=None)
-    return for_family(bpe, options.family, model_max_length=options.block_size)
+    return for_family(bpe, options.family, model_max_length=options.sequence_length)
+
+
+class Pretraining(Recipe):
+    """Masked-LM (encoder) or causal-LM (decoder) pretraining on packed sequences of `sequence_length` tokens."""
+
+    builtin = "corpus"
+
+    def __init__(self, options: PretrainOptions):
+        self.options, self.run, self.source = options, options.run, options.source
+        self.given = None  # the tokenizer of --tokenizer, loaded by check()
+
+    def inputs(self) -> list:
+        return [*self.source.files, self.options.tokenizer]
+
+    def check(self) -> None:
+        self.given = check_pretrain_options(self.options)
+
+    def load_data(self) -> datasets.DatasetDict:
+        data = self.source.load(builtin=self.builtin)
+        check_held_out(data)
+        return data
+
+    def setup(self, data: datasets.DatasetDict, folder: RunFolder, args) -> Setup:
+        options, length = self.options, self.options.sequence_length
+        with args.main_process_first(desc="tokenizer"):
+            texts = (t for batch in data["train"].iter(1000) for t in batch["text"])
+            tokenizer = _tokenizer(options, self.given, texts, folder)
+            if args.should_save:
+                tokenizer.save_pretrained(folder.staging)
+        if folder.checkpoint:
+            config = load_config(folder.checkpoint, families=(options.family,))
+        else:
+            config = model_config(options.family, options.preset, len(tokenizer), length, special_ids(tokenizer),
+                                  **_sizes(options))
+        check_vocabulary(tokenizer, config, folder.checkpoint or options.tokenizer or "the trained tokenizer")
+        model_class = MinformerDecoderForCausalLM if options.family == "decoder" else MinformerEncoderForMaskedLM
+        model = model_class(config)
+        print(f"{model_class.__name__}: {parameter_count(config) / 1e6:.2f} M parameters, "
+              f"{config.num_hidden_layers} layers × {config.hidden_size}, "
+              f"attention={self.run.attn_implementation or model.attention_backend}")
+
+        separator = tokenizer.eos_token_id if options.family == "decoder" else None
+        blocks = packed_splits(data, tokenizer, length, separator, num_proc=self.run.num_proc)
+        self.train_blocks, self.eval_blocks = blocks["train"], blocks["validation"]
+        if options.family == "decoder":
+            collator, self.eval_collator = causal_lm_collator(tokenizer), causal_lm_collator(tokenizer)
+        else:
+            collator = masked_lm_collator(tokenizer, options.mlm_probability)
+            self.eval_collator = masked_lm_collator(tokenizer, options.mlm_probability, seed=self.run.seed)
+        print(f"{len(self.train_blocks):,} training blocks and {len(self.eval_blocks):,} validation blocks of "
+              f"{length} tokens")
+        return Setup(model=model, tokenizer=tokenizer, train_dataset=self.train_blocks,
+                     eval_dataset=self.eval_blocks.select(range(min(MAX_EVAL_BLOCKS, len(self.eval_blocks)))),
+                     data_collator=collator, tokens_per_sequence=length,
+                     title=f"{options.family} pretraining ({model_class.__name__})")
+
+    def evaluate(self, trainer, setup: Setup, data: datasets.DatasetDict) -> Evaluation:
+        metrics = language_model_perplexity(trainer.model, self.eval_blocks, self.eval_collator)
+        task = "text-generation" if self.options.family == "decoder" else "fill-mask"
+        scores = [Score("validation_perplexity", "validation perplexity", "perplexity", "validation", task,
+                        metrics["perplexity"])]
+        if self.options.family == "decoder":
+            unigram = unigram_perplexity(self.train_blocks, self.eval_blocks, len(setup.tokenizer))
+            scores.append(Score("unigram_perplexity", "validation perplexity", "perplexity", "validation", task,
+                                unigram, baseline="unigram model"))
+        return Evaluation(scores, parameters=parameter_count(setup.model.config),
+                          details={"validation_mean_nll": metrics["mean_nll"]})
 
 
 def pretrain(options: PretrainOptions) -> dict:
     """Train, evaluate and save a model; return the run's summary (also written to summary.json)."""
-    given = check_pretrain_options(options)
-    run = options.run
-    with claimed_run(run, inputs=[*options.source.files, options.tokenizer]) as folder:
-        return _pretrain(options, given, folder)
-
-
-def _pretrain(options: PretrainOptions, given, folder: RunFolder) -> dict:
-    run = options.run
-    started = time.perf_counter()
-    set_seed(run.seed)
-    data = options.source.load(builtin="corpus")
-    if "validation" not in data:
-        raise UserError("the text is too short to hold out a validation split; give more text.")
-    args = training_arguments(run, folder)
-    folder.prepare()
-    with args.main_process_first(desc="tokenizer"):
-        tokenizer = _tokenizer(options, given, (t for b in data["train"].iter(1000) for t in b["text"]), folder)
-        if args.should_save:
-            tokenizer.save_pretrained(folder.staging)
-    if folder.checkpoint:
-        config = load_config(folder.checkpoint, families=(options.family,))
-    else:
-        config = model_config(options.family, options.preset, len(tokenizer), options.block_size,
-                              special_ids(tokenizer), **_sizes(options))
-    check_vocabulary(tokenizer, config, folder.checkpoint or options.tokenizer or "the trained tokenizer")
-    model_class = MinformerDecoderForCausalLM if options.family == "decoder" else MinformerEncoderForMaskedLM
-    model = model_class(config)
-    if run.attn_implementation:
-        model.set_attn_implementation(run.attn_implementation)
-    print(f"{model_class.__name__}: {parameter_count(config) / 1e6:.2f} M parameters, "
-          f"{config.num_hidden_layers} layers × {config.hidden_size}, attention={model.attention_backend}")
-
-    separator = tokenizer.eos_token_id if options.family == "decoder" else None
-    tokenized = tokenize(data, tokenizer, num_proc=run.num_proc)
-    train_blocks = pack_blocks(tokenized["train"], options.block_size, separator)
-    eval_blocks = pack_blocks(tokenized["validation"], options.block_size, separator)
-    if options.family == "decoder":
-        collator, eval_collator = causal_lm_collator(tokenizer), causal_lm_collator(tokenizer)
-    else:
-        collator = masked_lm_collator(tokenizer, options.mlm_probability)
-        eval_collator = masked_lm_collator(tokenizer, options.mlm_probability, seed=run.seed)
-    print(f"{len(train_blocks):,} training blocks and {len(eval_blocks):,} validation blocks of "
-          f"{options.block_size} tokens")
-    trainer = MinformerTrainer(
-        model=model, args=args, train_dataset=train_blocks,
-        eval_dataset=eval_blocks.select(range(min(MAX_EVAL_BLOCKS, len(eval_blocks)))),
-        data_collator=collator, processing_class=tokenizer,
-    )
-    train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
-
-    metrics = language_model_perplexity(trainer.model, eval_blocks, eval_collator)
-    final = {"parameters": parameter_count(config), "validation_perplexity": metrics["perplexity"],
-             "validation_mean_nll": metrics["mean_nll"], **options.source.describe("corpus")}
-    if options.family == "decoder":
-        final["unigram_perplexity"] = unigram_perplexity(train_blocks, eval_blocks, len(tokenizer))
-    tokens_per_step = run.batch_size * run.gradient_accumulation_steps * args.world_size * options.block_size
-    return finish(trainer, run, folder, started, train_seconds, tokens_per_step, final,
-                  f"{options.family} pretraining ({model_class.__name__})")
+    return run_recipe(Pretraining(options))

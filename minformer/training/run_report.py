@@ -1,7 +1,6 @@
-"""What a training run tells its user at the end: tokens seen, time, throughput, final metrics, and a PNG of the
-training and validation loss curves, all computed from the Trainer's own log history."""
+"""The picture a training run leaves: its training and validation loss curves as a PNG, from the Trainer's own log
+history (the numbers are in summary.py)."""
 
-import json
 from pathlib import Path
 
 from transformers import TrainerState
@@ -14,14 +13,12 @@ def loss_curves(state: TrainerState) -> tuple[list[tuple[int, float]], list[tupl
 
 
 def plot_losses(state: TrainerState, path: Path, title: str) -> Path:
-    """Training and validation loss against the step, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Training and validation loss against the step, as a PNG (on its own canvas: `minformer.figures`)."""
+    from ..figures import new_figure, save_png
 
     train, validation = loss_curves(state)
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig = new_figure(figsize=(6.4, 4))
+    ax = fig.subplots()
     if train:
         ax.plot(*zip(*train), label="training loss")
     if validation:
@@ -32,22 +29,4 @@ def plot_losses(state: TrainerState, path: Path, title: str) -> Path:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
-def write_summary(output_dir: Path, summary: dict) -> None:
-    (output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-
-
-def _number(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def format_summary(summary: dict) -> str:
-    width = max(len(key) for key in summary) + 2
-    return "\n".join(f"{key:<{width}}{_number(value)}" for key, value in summary.items()
-                     if not isinstance(value, (dict, list)) and key not in ("data", "data_id", "base_model"))
+    return save_png(fig, path, dpi=100)

@@ -1,26 +1,25 @@
 """Training an encoder–decoder (sequence-to-sequence) model with `Seq2SeqTrainer`, from scratch or from a
 pretrained minformer encoder and decoder, judged by exact match and BLEU against copying the input."""
 
-import time
 from dataclasses import dataclass, field
 
 import datasets
 import torch
-from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainingArguments, set_seed
+from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainingArguments
 
 from ..data import SourceOptions
 from ..errors import UserError, reading
 from ..loading import load_config, load_tokenizer
 from ..metrics import load_metric
-from ..modeling.seq2seq import seq2seq_from_configs, seq2seq_from_pretrained
-from ..tokenization import for_family, train_bpe
+from ..run_summary import Score
+from ..tokenization import for_family, special_ids, train_bpe
 from ..tokenization.training import check_vocab_size
 from ..validation import check_positive_int
 from .options import RunOptions
 from .presets import check_preset, model_config
-from .pretrain import special_ids
-from .run_folder import RunFolder, claimed_run
-from .setup import finish, training_arguments
+from .recipe import Evaluation, Recipe, Setup, run_recipe
+from .run_folder import RunFolder
+from .seq2seq_model import seq2seq_from_configs, seq2seq_from_pretrained
 from .trainer import MinformerSeq2SeqTrainer
 
 
@@ -110,41 +109,56 @@ def text_metrics(predictions: list[str], references: list[str]) -> dict:
             **load_metric("bleu").compute(predictions=predictions, references=references)}
 
 
+class Seq2SeqTraining(Recipe):
+    """An encoder-decoder trained on (source, target) pairs, from scratch or warm-started from pretrained halves."""
+
+    builtin = "seq2seq"
+    arguments_class = Seq2SeqTrainingArguments
+    trainer_class = MinformerSeq2SeqTrainer
+
+    def __init__(self, options: Seq2SeqOptions):
+        self.options, self.run, self.source = options, options.run, options.source
+
+    def inputs(self) -> list:
+        return [self.options.encoder, self.options.decoder, self.options.tokenizer, *self.source.files]
+
+    def check(self) -> None:
+        self.given = check_seq2seq_options(self.options)
+
+    def load_data(self) -> datasets.DatasetDict:
+        return _data(self.options)
+
+    def setup(self, data: datasets.DatasetDict, folder: RunFolder, args) -> Setup:
+        model, tokenizer = _model_and_tokenizer(self.options, self.given, data)
+        print(f"EncoderDecoderModel (minformer encoder + decoder): {model.num_parameters() / 1e6:.2f} M "
+              f"parameters, {len(data['train']):,} training pairs")
+        encoded = _encode(data, tokenizer, self.options.max_length)
+        tokens = sum(len(a) + len(b) for a, b in zip(encoded["train"]["input_ids"], encoded["train"]["labels"]))
+        return Setup(model=model, tokenizer=tokenizer, train_dataset=encoded["train"],
+                     eval_dataset=encoded["validation"], data_collator=DataCollatorForSeq2Seq(tokenizer, model=model),
+                     tokens_per_sequence=tokens / len(encoded["train"]),
+                     title="sequence-to-sequence training (EncoderDecoderModel)")
+
+    def evaluate(self, trainer, setup: Setup, data: datasets.DatasetDict) -> Evaluation:
+        split = "test" if "test" in data else "validation"
+        sources, references = data[split]["source"], data[split]["target"]
+        predictions = generate_all(trainer.model, setup.tokenizer, sources, self.options.max_length)
+        model, copy = text_metrics(predictions, references), text_metrics(sources, references)
+        task = "text2text-generation"
+        scores = [Score(f"{split}_exact_match", f"{split} exact match", "exact_match", split, task,
+                        model["exact_match"]),
+                  Score(f"{split}_bleu", f"{split} BLEU", "bleu", split, task, model["bleu"]),
+                  Score("copy_baseline_exact_match", f"{split} exact match", "exact_match", split, task,
+                        copy["exact_match"], baseline="copying the input"),
+                  Score("copy_baseline_bleu", f"{split} BLEU", "bleu", split, task, copy["bleu"],
+                        baseline="copying the input")]
+        examples = [{"source": s, "prediction": p, "target": t}
+                    for s, p, t in list(zip(sources, predictions, references))[:5]]
+        warm_start = {"encoder": self.options.encoder, "decoder": self.options.decoder} if self.options.encoder else {}
+        return Evaluation(scores, parameters=trainer.model.num_parameters(),
+                          details={**warm_start, "examples": examples})
+
+
 def train_seq2seq(options: Seq2SeqOptions) -> dict:
     """Train, evaluate on the test split against the copy baseline, save; return the summary."""
-    given = check_seq2seq_options(options)
-    inputs = [options.encoder, options.decoder, options.tokenizer, *options.source.files]
-    with claimed_run(options.run, inputs=inputs) as folder:
-        return _train_seq2seq(options, given, folder)
-
-
-def _train_seq2seq(options: Seq2SeqOptions, given, folder: RunFolder) -> dict:
-    run = options.run
-    started = time.perf_counter()
-    set_seed(run.seed)
-    data = _data(options)
-    model, tokenizer = _model_and_tokenizer(options, given, data)
-    if run.attn_implementation:
-        model.encoder.set_attn_implementation(run.attn_implementation)
-        model.decoder.set_attn_implementation(run.attn_implementation)
-    print(f"EncoderDecoderModel (minformer encoder + decoder): {model.num_parameters() / 1e6:.2f} M parameters, "
-          f"{len(data['train']):,} training pairs")
-    encoded = _encode(data, tokenizer, options.max_length)
-    args = training_arguments(run, folder, arguments_class=Seq2SeqTrainingArguments)
-    folder.prepare()
-    trainer = MinformerSeq2SeqTrainer(
-        model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
-        data_collator=DataCollatorForSeq2Seq(tokenizer, model=model), processing_class=tokenizer,
-    )
-    train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
-    split = "test" if "test" in data else "validation"
-    sources, references = data[split]["source"], data[split]["target"]
-    predictions = generate_all(trainer.model, tokenizer, sources, options.max_length)
-    scores, copy = text_metrics(predictions, references), text_metrics(sources, references)
-    final = {f"{split}_exact_match": scores["exact_match"], f"{split}_bleu": scores["bleu"],
-             "copy_baseline_exact_match": copy["exact_match"], "copy_baseline_bleu": copy["bleu"],
-             "examples": [{"source": s, "prediction": p, "target": t}
-                          for s, p, t in list(zip(sources, predictions, references))[:5]]}
-    tokens_per_step = run.batch_size * run.gradient_accumulation_steps * args.world_size * options.max_length
-    return finish(trainer, run, folder, started, train_seconds, tokens_per_step, final,
-                  "sequence-to-sequence training (EncoderDecoderModel)")
+    return run_recipe(Seq2SeqTraining(options))

@@ -4,21 +4,17 @@ Words are joined with spaces and tokenised once; each token is mapped back to it
 tokenizer's character offsets, and only a word's first token carries its label (the rest get -100), the usual
 word-level scheme, which works with byte-level BPE without pre-tokenised input."""
 
-import time
 from dataclasses import dataclass, field
 
 import datasets
-from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification, set_seed
+from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
 
 from ..data import SourceOptions
 from ..errors import UserError
-from ..loading import check_vocabulary, load_config, load_tokenizer, load_weights
-from ..metrics import load_metric
-from ..validation import check_positive_int
+from .finetune import Classification
+from .labels import label_names
 from .options import RunOptions
-from .run_folder import claimed_run
-from .setup import finish, training_arguments
-from .trainer import MinformerTrainer
+from .recipe import run_recipe
 
 
 @dataclass
@@ -27,6 +23,7 @@ class TokenClassificationOptions:
     source: SourceOptions = field(default_factory=SourceOptions)  # text column: words; label column: their tags
     run: RunOptions = field(default_factory=lambda: RunOptions(learning_rate=3e-4))
     max_length: int = 128
+    num_labels: int | None = None  # checked against the tags; None means "as many as the data has"
 
 
 def align(batch: dict, tokenizer, max_length: int) -> dict:
@@ -55,22 +52,6 @@ def align(batch: dict, tokenizer, max_length: int) -> dict:
     return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
 
 
-def token_metrics(model, encoded: datasets.Dataset, collator, batch_size: int = 16) -> dict:
-    import torch
-    from torch.utils.data import DataLoader
-
-    accuracy, f1 = load_metric("accuracy"), load_metric("f1")
-    model.eval()
-    with torch.no_grad():
-        for batch in DataLoader(encoded, batch_size=batch_size, collate_fn=collator):
-            labels = batch.pop("labels")
-            predictions = model(**batch).logits.argmax(-1)
-            keep = labels != -100
-            accuracy.add_batch(predictions=predictions[keep].tolist(), references=labels[keep].tolist())
-            f1.add_batch(predictions=predictions[keep].tolist(), references=labels[keep].tolist())
-    return {**accuracy.compute(), **f1.compute()}
-
-
 def check_rows(data: datasets.DatasetDict, text_flag: str, label_flag: str) -> None:
     """Each row must hold a list of words and a list of as many tags; name the first row that does not."""
     for split, rows in data.items():
@@ -86,50 +67,42 @@ def check_rows(data: datasets.DatasetDict, text_flag: str, label_flag: str) -> N
                 raise UserError(f"row {row + 1} of the {split} split has an empty tag; give every word a tag.")
 
 
+class TokenClassification(Classification):
+    """A pretrained encoder with a new per-token classifier, trained on words and their tags."""
+
+    builtin = "tokens"
+    families = ("encoder",)
+    model_class = AutoModelForTokenClassification
+    task = "token-classification"
+    score_prefix = "token_"
+
+    def load_data(self) -> datasets.DatasetDict:
+        data = self.source.load(builtin=self.builtin, label_column=self.source.label_column)
+        if self.source.builtin:
+            data = data.rename_columns({"tokens": "text", "tags": "label"})
+        check_rows(data, "--text-column", "--label-column")
+        data, self.names = label_names(data, self.options.num_labels, per_token=True)
+        return data
+
+    def encode(self, data: datasets.DatasetDict, max_length: int) -> datasets.DatasetDict:
+        return data.map(lambda batch: align(batch, self.tokenizer, max_length), batched=True,
+                        remove_columns=data["train"].column_names, desc="Aligning labels")
+
+    def collator(self):
+        return DataCollatorForTokenClassification(self.tokenizer)
+
+    def compute_metrics(self):
+        return None
+
+    def gold_labels(self, split: str) -> tuple[list[int], list[int]]:
+        """The tags of each word's first token (the ones the classifier is scored on)."""
+        return [[tag for tags in self.encoded[name]["labels"] for tag in tags if tag != -100]
+                for name in ("train", split)]
+
+    def describe_data(self) -> dict:
+        return self.source.describe("token-classification")
+
+
 def finetune_tokens(options: TokenClassificationOptions) -> dict:
-    run = options.run
-    check_positive_int(options.max_length, "--max-length")
-    config = load_config(options.model, families=("encoder",))
-    tokenizer = load_tokenizer(options.model)
-    check_vocabulary(tokenizer, config, options.model)
-    with claimed_run(run, inputs=[options.model, *options.source.files]) as folder:
-        return _finetune_tokens(options, config, tokenizer, folder)
-
-
-def _finetune_tokens(options: TokenClassificationOptions, config, tokenizer, folder) -> dict:
-    run = options.run
-    started = time.perf_counter()
-    set_seed(run.seed)
-    data = options.source.load(builtin="tokens", text_column=options.source.text_column,
-                               label_column=options.source.label_column)
-    if options.source.builtin:
-        data = data.rename_columns({"tokens": "text", "tags": "label"})
-    check_rows(data, "--text-column", "--label-column")
-    feature = data["train"].features["label"]
-    names = list(feature.feature.names) if isinstance(getattr(feature, "feature", None), datasets.ClassLabel) else \
-        sorted({tag for split in data.values() for tags in split["label"] for tag in tags}, key=str)
-    if not isinstance(getattr(feature, "feature", None), datasets.ClassLabel):
-        index = {name: i for i, name in enumerate(names)}
-        data = data.map(lambda row: {"label": [index[tag] for tag in row["label"]]})
-        names = [str(name) for name in names]
-    model = load_weights(AutoModelForTokenClassification, options.model, num_labels=len(names),
-                         id2label=dict(enumerate(names)), label2id={name: i for i, name in enumerate(names)})
-    max_length = min(options.max_length, config.max_position_embeddings)  # the model's longest input
-    encoded = data.map(lambda batch: align(batch, tokenizer, max_length), batched=True,
-                       remove_columns=data["train"].column_names, desc="Aligning labels")
-    collator = DataCollatorForTokenClassification(tokenizer)
-    folder.prepare()
-    trainer = MinformerTrainer(model=model, args=training_arguments(run, folder), train_dataset=encoded["train"],
-                               eval_dataset=encoded["validation"], data_collator=collator, processing_class=tokenizer)
-    train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
-    split = "test" if "test" in encoded else "validation"
-    metrics = token_metrics(trainer.model, encoded[split], collator)
-    counts = [tag for tags in data["train"]["label"] for tag in tags]
-    majority = max(set(counts), key=counts.count)
-    gold = [tag for tags in encoded[split]["labels"] for tag in tags if tag != -100]
-    final = {f"{split}_token_accuracy": metrics["accuracy"], f"{split}_token_macro_f1": metrics["f1"],
-             "majority_baseline_accuracy": sum(tag == majority for tag in gold) / len(gold),
-             "base_model": options.model, **options.source.describe("token-classification")}
-    tokens_per_step = max_length * run.batch_size * run.gradient_accumulation_steps
-    return finish(trainer, run, folder, started, train_seconds, tokens_per_step, final,
-                  "token-classification fine-tuning")
+    """Fine-tune, evaluate per word on the test split against the majority tag, save; return the summary."""
+    return run_recipe(TokenClassification(options))

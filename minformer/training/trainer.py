@@ -3,11 +3,15 @@ folder and renamed into place (`checkpoint-N`) only when complete, so `--resume`
 
 import os
 import shutil
+import warnings
 
 from transformers import Seq2SeqTrainer, Trainer
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 STAGING = ".checkpoint-staging"  # not matched by transformers' checkpoint-N pattern
+# EncoderDecoderModel warns on every call with labels that its loss is computed outside the decoder, as it has since
+# transformers 4.12; minformer's decoder never computes that loss, so during training the warning tells nothing
+ENCODER_DECODER_LOSS_WARNING = "Version v4.12.0 introduces a better way to train encoder-decoder models"
 
 
 class AtomicCheckpoints:
@@ -49,3 +53,8 @@ class MinformerSeq2SeqTrainer(AtomicCheckpoints, Seq2SeqTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model_accepts_loss_kwargs = False
+
+    def compute_loss(self, *args, **kwargs):
+        with warnings.catch_warnings():  # scoped to this call: the user's own filters stay as they are
+            warnings.filterwarnings("ignore", message=ENCODER_DECODER_LOSS_WARNING)
+            return super().compute_loss(*args, **kwargs)

@@ -6,8 +6,8 @@ import math
 import torch
 from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer, pipeline
 
-from minformer.data import causal_lm_collator, load_text, pack_blocks, tokenize
 from minformer.cli.main import main
+from minformer.data import causal_lm_collator, load_text, pack_blocks, tokenize
 from tests.training.conftest import logged_losses, pretrain_args
 
 RUN_FILES = {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json",

@@ -5,8 +5,8 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, EncoderDecoderModel, pipeline
 
 import minformer
-from minformer.modeling.seq2seq import configure_for_generation, seq2seq_from_configs, seq2seq_from_pretrained
 from minformer.tokenization import for_family, train_bpe
+from minformer.training.seq2seq_model import configure_for_generation, seq2seq_from_configs, seq2seq_from_pretrained
 
 TEXTS = ["Return the number of items", "items of number the Return", "Create a new loop", "loop new a Create"] * 10
 

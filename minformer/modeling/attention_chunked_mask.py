@@ -1,9 +1,11 @@
-"""A mask that is never materialised: the `transformers` mask function, evaluated one (query, key) block at a time.
+"""A mask that is never materialised: the `transformers` mask function, evaluated one tile at a time.
 
-Registered as the mask format of the `chunked` backend, so `create_causal_mask` / `create_bidirectional_mask` build
-it once per forward, as for every backend, but it costs O(B·T + B·S) memory instead of the O(B·T·S) of a dense mask.
+Registered as the mask format of the `chunked` backend (attention_chunked.py), so `create_causal_mask` /
+`create_bidirectional_mask` build it once per forward, as for every backend, but it costs O(B·T + B·S) memory instead
+of the O(B·T·S) of a dense mask. A tile is the (query chunk × key chunk) piece of the score matrix the backend
+computes at once.
 
-Notation: B batch, T query length, S key length.
+Notation: B batch, T query length, S key length, Tc / Sc the query / key chunk of one tile.
 """
 
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from transformers.masking_utils import (
 
 
 @dataclass(frozen=True)
-class BlockwiseMask:
+class ChunkedMask:
     """mask_function(batch, head, q, kv) -> attend?, over T queries at positions q_offset.. and S keys at kv_offset.."""
 
     mask_function: Callable
@@ -30,8 +32,9 @@ class BlockwiseMask:
     q_offset: int = 0
     kv_offset: int = 0
 
-    def block(self, q_start: int, q_end: int, kv_start: int, kv_end: int, device: torch.device) -> torch.Tensor:
-        """The boolean mask (B, 1, q_end-q_start, kv_end-kv_start) of one block; True = attend."""
+    def tile(self, q_start: int, q_end: int, kv_start: int, kv_end: int, device: torch.device) -> torch.Tensor:
+        """The boolean mask (B, 1, Tc, Sc) of the tile of queries q_start..q_end and keys kv_start..kv_end;
+        True = attend."""
         batch = torch.arange(self.batch_size, device=device)[:, None, None, None]
         head = torch.zeros(1, dtype=torch.long, device=device)[None, :, None, None]
         q = torch.arange(q_start, q_end, device=device)[None, None, :, None] + self.q_offset
@@ -40,7 +43,7 @@ class BlockwiseMask:
         return mask.expand(self.batch_size, 1, q_end - q_start, kv_end - kv_start)
 
 
-def blockwise_mask(
+def chunked_mask(
     batch_size: int,
     q_length: int,
     kv_length: int,
@@ -49,7 +52,7 @@ def blockwise_mask(
     mask_function: Callable = causal_mask_function,
     attention_mask: torch.Tensor | None = None,
     **kwargs,
-) -> BlockwiseMask | None:
+) -> ChunkedMask | None:
     """The `AttentionMaskInterface` function of the chunked backend (same arguments as `transformers`' `sdpa_mask`).
 
     Returns None when nothing is masked (bidirectional attention without padding).
@@ -61,9 +64,9 @@ def blockwise_mask(
         return None
     if padding is not None:
         mask_function = and_masks(mask_function, padding_mask_function(padding.bool()))
-    return BlockwiseMask(mask_function, batch_size, q_length, kv_length, q_offset, kv_offset)
+    return ChunkedMask(mask_function, batch_size, q_length, kv_length, q_offset, kv_offset)
 
 
-def causal_blockwise_mask(batch_size: int, q_length: int, kv_length: int) -> BlockwiseMask:
+def causal_chunked_mask(batch_size: int, q_length: int, kv_length: int) -> ChunkedMask:
     """Causal attention of T new queries on S keys, bottom-right aligned (the queries are the last T positions)."""
-    return BlockwiseMask(causal_mask_function, batch_size, q_length, kv_length, q_offset=kv_length - q_length)
+    return ChunkedMask(causal_mask_function, batch_size, q_length, kv_length, q_offset=kv_length - q_length)

@@ -3,7 +3,9 @@
 A backend is one function with the `transformers` attention signature
 `fn(module, query, key, value, attention_mask, scaling, dropout, **kwargs) -> (output (B, T, nh, hs), weights|None)`,
 registered in `transformers.AttentionInterface` together with the mask format it wants
-(`transformers.AttentionMaskInterface`). Adding a backend is one call to `register_attention_backend`.
+(`transformers.AttentionMaskInterface`). Adding a backend is one call to `register_attention_backend`. The backends
+themselves live beside this file: attention.py (`eager`, the reference), attention_chunked.py (+ its mask,
+attention_chunked_mask.py) and attention_xformers.py; `sdpa` is transformers' own.
 """
 
 from collections.abc import Callable
@@ -13,8 +15,8 @@ from transformers import AttentionInterface, AttentionMaskInterface
 from transformers.masking_utils import sdpa_mask
 
 from .attention_chunked import chunked_attention_forward
+from .attention_chunked_mask import chunked_mask
 from .attention_xformers import xformers_attention_forward, xformers_unavailable_reason
-from .blockwise_mask import blockwise_mask
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def register_attention_backend(
 
 
 register_attention_backend(
-    "chunked", chunked_attention_forward, blockwise_mask,
+    "chunked", chunked_attention_forward, chunked_mask,
     "exact attention in query/key chunks, O(N) memory forward and backward (Rabe & Staats 2021); pure PyTorch",
 )
 register_attention_backend(

@@ -2,12 +2,15 @@
 run's evaluation results) and the sections a reader needs, with every number read from the run's own files."""
 
 import json
+import math
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from safetensors import safe_open
 
-TEMPLATE = Path(__file__).with_name("template.md")
+from ..run_summary import RunSummary
+
+TEMPLATE = Path(__file__).with_name("card_template.md")  # shipped as package data (pyproject.toml)
 PIPELINE_TAGS = {"ForCausalLM": "text-generation", "ForMaskedLM": "fill-mask",
                  "ForSequenceClassification": "text-classification",
                  "ForTokenClassification": "token-classification", "Model": "feature-extraction"}
@@ -22,12 +25,6 @@ USAGE = {
     "token-classification": 'print(pipeline("token-classification", model=model, tokenizer=tokenizer)("Some text."))',
     "feature-extraction": 'print(model(**tokenizer("Some text.", return_tensors="pt")).last_hidden_state.shape)',
 }
-# summary.json key -> (metric type, metric name, task)
-METRICS = {
-    "validation_perplexity": ("perplexity", "validation perplexity", "validation"),
-    "test_accuracy": ("accuracy", "test accuracy", "test"),
-    "test_macro_f1": ("f1", "test macro-F1", "test"),
-}
 LIMITATIONS = ("A small model trained briefly on a small corpus: expect fluent-looking but unreliable text and "
                "labels, and nothing beyond the domain of its training data. It has not been evaluated for bias "
                "or safety; do not use it for decisions about people.")
@@ -40,20 +37,20 @@ def _read_json(folder: Path, name: str) -> dict:
 
 def _parameters(folder: Path) -> int:
     with safe_open(str(folder / "model.safetensors"), framework="pt") as weights:
-        return sum(int(__import__("math").prod(weights.get_slice(k).get_shape())) for k in weights.keys())
+        return sum(int(math.prod(weights.get_slice(k).get_shape())) for k in weights.keys())
 
 
 def _kind(architecture: str) -> str:
     return next((suffix for suffix in PIPELINE_TAGS if architecture.endswith(suffix)), "Model")
 
 
-def _training_section(summary: dict, options: dict, state: dict) -> str:
-    if not summary:
+def _training_section(summary: RunSummary | None, options: dict, state: dict) -> str:
+    if summary is None:
         return "No training record was found in the pushed folder."
     lines = [
-        f"- data: {summary.get('data', 'not recorded')}",
-        f"- steps: {summary['steps']:,}; tokens seen: {summary['tokens_seen']:,}",
-        f"- training time: {summary['train_seconds']:,} s ({summary['tokens_per_second']:,.0f} tokens/s)",
+        f"- data: {summary.data or 'not recorded'}",
+        f"- steps: {summary.steps:,}; tokens seen: {summary.tokens_seen:,}",
+        f"- training time: {summary.train_seconds:,} s ({summary.tokens_per_second:,.0f} tokens/s)",
     ]
     if options:
         lines.append(f"- optimiser: AdamW, peak learning rate {options['learning_rate']}, cosine schedule with "
@@ -68,20 +65,17 @@ def _training_section(summary: dict, options: dict, state: dict) -> str:
     return "\n".join(lines)
 
 
-def _evaluation(summary: dict) -> tuple[str, list[EvalResult]]:
-    rows, results = [], []
-    for key, (metric_type, name, split) in METRICS.items():
-        if key in summary:
-            rows.append(f"| {name} | {summary[key]:.4f} |")
-            results.append(EvalResult(task_type="text-generation" if metric_type == "perplexity" else
-                                      "text-classification", dataset_type=summary.get("data_id", "custom"),
-                                      dataset_name=summary.get("data", "training data"), dataset_split=split,
-                                      metric_type=metric_type, metric_name=name, metric_value=float(summary[key])))
-    for key in ("unigram_perplexity", "majority_baseline_accuracy"):
-        if key in summary:
-            rows.append(f"| baseline: {key.replace('_', ' ')} | {summary[key]:.4f} |")
-    if not rows:
-        return "No evaluation results were recorded for this model.", results
+def _evaluation(summary: RunSummary | None) -> tuple[str, list[EvalResult]]:
+    """The evaluation table (the model's scores, then its baselines) and the model-index entries of its scores."""
+    if summary is None or not summary.scores:
+        return "No evaluation results were recorded for this model.", []
+    rows = [f"| {score.name} | {score.value:.4f} |" for score in summary.model_scores()]
+    rows += [f"| baseline ({score.baseline}): {score.name} | {score.value:.4f} |"
+             for score in summary.baseline_scores()]
+    results = [EvalResult(task_type=score.task, dataset_type=summary.data_id or "custom",
+                          dataset_name=summary.data or "training data", dataset_split=score.split,
+                          metric_type=score.metric, metric_name=score.name, metric_value=float(score.value))
+               for score in summary.model_scores()]
     return "| metric | value |\n|---|---:|\n" + "\n".join(rows), results
 
 
@@ -89,16 +83,16 @@ def render_card(folder: str | Path, repo_id: str, license: str = "apache-2.0", l
     """The card for the model in `folder`, to be pushed as README.md of `repo_id`."""
     folder = Path(folder)
     config = _read_json(folder, "config.json")
-    summary = _read_json(folder, "summary.json")
+    summary = RunSummary.read(folder)
     architecture = (config.get("architectures") or ["MinformerModel"])[0]
     kind = _kind(architecture)
     pipeline_tag = PIPELINE_TAGS[kind]
     evaluation, results = _evaluation(summary)
-    base_model = summary.get("base_model")
+    base_model = summary.base_model if summary else None
     card_data = ModelCardData(
         library_name="transformers", license=license, language=language, pipeline_tag=pipeline_tag,
         tags=["minformer", "custom_code", config.get("model_type", "minformer")],
-        datasets=[summary["data_id"]] if summary.get("data_id") else None,
+        datasets=[summary.data_id] if summary and summary.data_id else None,
         base_model=base_model if base_model and "/" in base_model and not Path(base_model).exists() else None,
         model_name=repo_id.split("/")[-1], eval_results=results or None,
     )

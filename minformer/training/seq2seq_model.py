@@ -4,21 +4,16 @@ cross-attention, joined by `transformers.EncoderDecoderModel` (which adds a proj
 The decoder starts from `<s>` (decoder_start_token_id), stops at `</s>` and pads with `<pad>`; these are set on the
 config and on the generation config (generate() reads only the latter)."""
 
-import warnings
-
 from transformers import EncoderDecoderConfig, EncoderDecoderModel, PreTrainedTokenizerBase
 
 from ..configuration import MinformerDecoderConfig, MinformerEncoderConfig
-
-# EncoderDecoderModel warns on every call with labels that its loss is computed outside the decoder, as it has since
-# transformers 4.12; minformer's decoder never computes that loss, so the warning tells its users nothing
-SILENCED_WARNING = "Version v4.12.0 introduces a better way to train encoder-decoder models"
-warnings.filterwarnings("ignore", message=SILENCED_WARNING)
+from ..tokenization import special_ids
 
 
 def _special_ids(tokenizer: PreTrainedTokenizerBase) -> dict[str, int]:
-    ids = {"decoder_start_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
-           "pad_token_id": tokenizer.pad_token_id}
+    special = special_ids(tokenizer)
+    ids = {"decoder_start_token_id": special["bos_token_id"], "eos_token_id": special["eos_token_id"],
+           "pad_token_id": special["pad_token_id"]}
     missing = [name for name, value in ids.items() if value is None]
     if missing:
         raise ValueError(f"the tokenizer has no token for {', '.join(missing)}: a sequence-to-sequence model needs "
