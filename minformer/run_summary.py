@@ -32,9 +32,11 @@ class RunSummary:
     train_seconds: float
     tokens_per_second: float
     total_seconds: float  # with data preparation and evaluation
+    world_size: int = 1  # training processes (torchrun / accelerate launch)
     scores: list[Score] = field(default_factory=list)
     data: str = ""  # what the data was (SourceOptions.describe)
     data_id: str | None = None  # the Hub dataset id, when it came from the Hub
+    text_read: str | None = None  # what the user's files held: documents, how a .txt was cut, how text was held out
     base_model: str | None = None  # the model a fine-tuning run started from
     parameters: int | None = None
     details: dict = field(default_factory=dict)  # recipe-specific extras (e.g. mean NLL, example outputs)
@@ -48,12 +50,14 @@ class RunSummary:
     def to_dict(self) -> dict:
         """The flat view (one key per number, as printed and as scripts read it) plus the typed `scores` list."""
         flat = {"steps": self.steps, "tokens_seen": self.tokens_seen, "train_seconds": self.train_seconds,
-                "tokens_per_second": self.tokens_per_second, "total_seconds": self.total_seconds}
+                "tokens_per_second": self.tokens_per_second, "total_seconds": self.total_seconds,
+                "world_size": self.world_size}
         if self.parameters is not None:
             flat["parameters"] = self.parameters
         flat.update({score.key: score.value for score in self.scores})
         flat.update(self.details)
         flat.update({key: value for key, value in (("data", self.data), ("data_id", self.data_id),
+                                                   ("text_read", self.text_read),
                                                    ("base_model", self.base_model)) if value})
         return {**flat, "scores": [dataclasses.asdict(score) for score in self.scores]}
 

@@ -21,6 +21,9 @@ def add_source_arguments(parser: argparse.ArgumentParser, labelled: bool = False
                        help="the Hub dataset's split (default: all)")
     group.add_argument("--builtin", action="store_true",
                        help="the built-in corpus (Python's documentation and docstrings; no download)")
+    group.add_argument("--sample-by", default="auto", metavar="{line,paragraph,document,auto}",
+                       help=".txt files: one document per line, per paragraph (blank-line separated) or per file; "
+                            "auto (default): paragraphs when the file has blank lines between them, lines otherwise")
     group.add_argument("--text-column", default="text", help="column holding the text (default 'text')")
     if labelled:
         group.add_argument("--label-column", default="label", help="column holding the label (default 'label')")

@@ -1,6 +1,7 @@
 """Text -> model inputs: tokenisation with `datasets.map`, packing into fixed-length blocks for language modelling,
 and the collators (causal-LM labels, MLM masking, padding) the Trainer uses."""
 
+import math
 from collections.abc import Iterator
 
 import datasets
@@ -41,14 +42,19 @@ def _blocks(documents: datasets.Dataset, block_size: int, separator_id: int | No
                 buffer = buffer[block_size:]
 
 
+def stream_length(documents: datasets.Dataset, separator_id: int | None = None) -> int:
+    """How many tokens the tokenised documents make once concatenated (with a separator after each, if given)."""
+    total = pc.sum(pc.list_value_length(documents.with_format("arrow")["input_ids"])).as_py() or 0
+    return total + (len(documents) if separator_id is not None else 0)
+
+
 def pack_blocks(documents: datasets.Dataset, block_size: int, separator_id: int | None = None) -> datasets.Dataset:
     """Concatenate tokenised documents (each followed by `separator_id`, e.g. the decoder's end-of-text, if given)
     and cut the stream into blocks of exactly `block_size` tokens, in order. Only the final partial block (fewer
     than `block_size` tokens) is dropped; every other token appears exactly once."""
     if block_size < 2:
         raise ValueError(f"block_size must be at least 2, got {block_size}.")
-    total = pc.sum(pc.list_value_length(documents.with_format("arrow")["input_ids"])).as_py() or 0
-    total += len(documents) if separator_id is not None else 0
+    total = stream_length(documents, separator_id)
     if total < block_size:
         raise ValueError(f"the text ({total} tokens) is shorter than one block of {block_size} tokens; use a "
                          "smaller block size or more text.")
@@ -72,6 +78,15 @@ def packed_splits(data: datasets.DatasetDict, tokenizer: PreTrainedTokenizerBase
     check_held_out(data)
     tokenized = tokenize(datasets.DatasetDict({"train": data["train"], "validation": data["validation"]}), tokenizer,
                          num_proc=num_proc)
+    sizes = {name: stream_length(split, separator_id) for name, split in tokenized.items()}
+    if min(sizes.values()) < block_size:
+        total = sum(sizes.values())
+        share = sizes["validation"] / max(total, 1)
+        raise UserError(
+            f"the corpus is too small for blocks of {block_size} tokens: it holds {total:,} tokens, {sizes['train']:,} "
+            f"for training and {sizes['validation']:,} held out for validation, and each needs at least one block. "
+            f"With {share:.0%} held out it needs at least {math.ceil(block_size / max(min(share, 1 - share), 1e-9)):,} "
+            "tokens; give more text or a smaller --sequence-length.")
     return datasets.DatasetDict({name: pack_blocks(split, block_size, separator_id)
                                  for name, split in tokenized.items()})
 

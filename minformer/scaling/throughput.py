@@ -12,23 +12,28 @@ LARGEST_MEASURED = 50_000_000  # bigger configs are timed through a config of th
 
 
 def measure_training_flops_per_second(config: MinformerDecoderConfig, block_size: int, batch_size: int = 8,
-                                      steps: int = 3) -> tuple[float, MinformerDecoderConfig]:
+                                      steps: int = 3, device: str | torch.device | None = None
+                                      ) -> tuple[float, MinformerDecoderConfig]:
     """Median FLOP/s of `steps` training steps (forward, backward, AdamW, after one warm-up step) of `config`, or
-    of a config of LARGEST_MEASURED parameters when `config` is bigger; returns it with the config timed."""
+    of a config of LARGEST_MEASURED parameters when `config` is bigger, on `device` (default: the GPU if there is
+    one, as the Trainer would train); returns it with the config timed."""
     from ..modeling import MinformerDecoderForCausalLM
 
     if parameter_count(config) > LARGEST_MEASURED:
         config = closest_decoder_config(LARGEST_MEASURED, config.vocab_size, block_size)
     torch.manual_seed(0)
-    model = MinformerDecoderForCausalLM(config).train()
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model = MinformerDecoderForCausalLM(config).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    ids = torch.randint(0, config.vocab_size, (batch_size, block_size))
+    ids = torch.randint(0, config.vocab_size, (batch_size, block_size), device=device)
     times = []
     for _ in range(steps + 1):
         began = time.perf_counter()
         model(input_ids=ids, labels=ids).loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)  # kernels run asynchronously: wait before reading the clock
         times.append(time.perf_counter() - began)
     seconds = sorted(times[1:])[len(times[1:]) // 2]
     return batch_size * block_size * training_flops_per_token(config, block_size) / seconds, config

@@ -98,6 +98,7 @@ def evaluate_saved_model(model_path: str, data: datasets.DatasetDict, split: str
     from ..data import causal_lm_collator, classification_collator, masked_lm_collator, pack_blocks, tokenize
     from ..errors import UserError
     from ..loading import load_config, load_pretrained
+    from .labels import labels_as_ids
 
     if split not in data:
         raise UserError(f"the data has no {split!r} split (splits: {', '.join(data)}); pass --eval-split with one "
@@ -108,6 +109,7 @@ def evaluate_saved_model(model_path: str, data: datasets.DatasetDict, split: str
     if architecture.endswith("ForSequenceClassification"):
         if "label" not in data[split].column_names:
             raise UserError("evaluating a classifier needs labelled data (a label column, or --builtin).")
+        data = labels_as_ids(data, config.label2id)
         model, tokenizer = load_pretrained(AutoModelForSequenceClassification, model_path, **options)
         encoded = tokenize(data, tokenizer, max_length=min(block_size, config.max_position_embeddings))
         metrics = classification_metrics(model, encoded[split], classification_collator(tokenizer))

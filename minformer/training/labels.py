@@ -67,6 +67,31 @@ def label_names(data: datasets.DatasetDict, num_labels: int | None = None,
     return data, names
 
 
+def labels_as_ids(data: datasets.DatasetDict, label2id: dict[str, int]) -> datasets.DatasetDict:
+    """The `label` column as a trained classifier's class ids: label names (strings, or a ClassLabel's names) through
+    the model's `label2id`, integers as class ids below its number of classes. A label the model does not know is
+    refused, naming it and the labels it knows."""
+    known = ", ".join(sorted(label2id, key=lambda name: label2id[name])[:20])
+    feature = data["train"].features["label"]
+    if isinstance(feature, datasets.ClassLabel):  # class ids of the data's own naming: compare by name
+        features = datasets.Features({**data["train"].features, "label": datasets.Value("string")})
+        data = data.map(lambda row: {"label": feature.int2str(row["label"])}, features=features)
+    for split, rows in data.items():
+        _check_filled(rows["label"], split)
+        for value in set(rows["label"]):
+            if isinstance(value, int) and not isinstance(value, bool):
+                if not 0 <= value < len(label2id):
+                    raise UserError(f"the {split} split has label {value}, but the model has {len(label2id)} classes "
+                                    f"(ids 0..{len(label2id) - 1}: {known}); use the labels it was trained on.")
+            elif str(value) not in label2id:
+                raise UserError(f"the {split} split has the label {value!r}, which the model does not know; its labels "
+                                f"are {known}. Use the labels it was fine-tuned on.")
+    if data["train"].features["label"].dtype in ("string", "large_string"):
+        data = data.map(lambda row: {"label": label2id[str(row["label"])]})
+        data = data.cast_column("label", datasets.Value("int64"))
+    return data
+
+
 def label_maps(names: list[str]) -> dict:
     """The `from_pretrained` keywords that give a classifier its classes: num_labels, id2label, label2id."""
     return {"num_labels": len(names), "id2label": dict(enumerate(names)),

@@ -112,9 +112,9 @@ def run_recipe(recipe: Recipe) -> dict:
         summary = RunSummary(
             steps=steps, tokens_seen=steps * tokens_per_step, train_seconds=round(train_seconds, 1),
             tokens_per_second=round((steps - folder.start_step) * tokens_per_step / train_seconds, 1),
-            total_seconds=round(time.perf_counter() - started, 1), scores=evaluation.scores,
-            parameters=evaluation.parameters, base_model=evaluation.base_model, details=evaluation.details,
-            **recipe.describe_data(),
+            total_seconds=round(time.perf_counter() - started, 1), world_size=args.world_size,
+            scores=evaluation.scores, parameters=evaluation.parameters, base_model=evaluation.base_model,
+            details=evaluation.details, **recipe.describe_data(),
         )
         _save(trainer, run, folder, summary, setup.title)
         return summary.to_dict()

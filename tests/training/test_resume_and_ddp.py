@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from transformers import AutoModelForCausalLM
 
@@ -70,3 +71,18 @@ def test_torchrun_two_processes_match_one_process_with_the_same_global_batch(tmp
         assert abs(a - b) < 1e-3 * a, (single, distributed)
     summary = json.loads((two / "summary.json").read_text())
     assert summary["tokens_seen"] == 4 * 8 * 32  # 2 processes × 4 sequences × 32 tokens per step
+    assert summary["world_size"] == 2 and json.loads((one / "summary.json").read_text())["world_size"] == 1
+
+
+def test_the_readmes_accelerate_command_runs_two_processes_on_cpu(tmp_path):
+    """`accelerate launch --num_processes 2` alone starts one process on a machine without GPUs (accelerate routes
+    CPU launches to its single-process launcher); with `--multi_gpu` it starts two, on gloo."""
+    output = tmp_path / "accelerate"
+    accelerate = Path(sys.executable).with_name("accelerate")
+    done = subprocess.run(
+        [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--main_process_port", str(free_port()),
+         "-m", "minformer.cli.main", *pretrain_args("decoder", output, steps=2, extra=["--batch-size", "4"])],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((output / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["tokens_seen"] == 2 * 2 * 4 * 32
