@@ -10,12 +10,14 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
                                               "end to end on the built-in corpus (offline)")
     add_output_dir_argument(parser, default="runs/demo", help="folder for everything (default runs/demo)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing demo folder")
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply the training steps (default 1.0)")
+    parser.add_argument("--minutes", type=float, default=10.0,
+                        help="wall-time budget (default 10): model sizes and steps are planned from the training "
+                             "speed measured on this machine")
     parser.set_defaults(run=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from ..demo import demo
 
-    demo(args.output_dir, args.overwrite, args.scale)
+    demo(args.output_dir, args.overwrite, args.minutes)
     return 0

@@ -95,6 +95,7 @@ def run_sweep(options: SweepOptions) -> dict:
 
 def _sweep(options: SweepOptions, staging: Path):
     from ..modeling import MinformerDecoderForCausalLM
+    from ..training.denormals import flushed_denormals
     from ..training.trainer import MinformerTrainer
     from .plots import plot_scaling
 
@@ -129,7 +130,8 @@ def _sweep(options: SweepOptions, staging: Path):
                                        data_collator=causal_lm_collator(tokenizer))
             trainer.remove_callback(PrinterCallback)  # one line per run below, not the Trainer's metric dicts
             began = time.perf_counter()
-            trainer.train()
+            with flushed_denormals():
+                trainer.train()
             seconds = time.perf_counter() - began
             loss = trainer.evaluate()["eval_loss"]
             tokens = steps * options.batch_size * options.sequence_length

@@ -17,6 +17,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainingArgum
 from ..data import SourceOptions
 from ..run_summary import RunSummary, Score, format_summary
 from .arguments import hardware, training_arguments
+from .denormals import flushed_denormals
 from .options import RunOptions
 from .run_folder import RunFolder, claimed_run
 from .run_report import plot_losses
@@ -104,7 +105,8 @@ def run_recipe(recipe: Recipe) -> dict:
             model=setup.model, args=args, train_dataset=setup.train_dataset, eval_dataset=setup.eval_dataset,
             data_collator=setup.data_collator, processing_class=setup.tokenizer, compute_metrics=setup.compute_metrics,
         )
-        train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
+        with flushed_denormals():
+            train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]
         evaluation = recipe.evaluate(trainer, setup, data)
         tokens_per_step = round(setup.tokens_per_sequence * run.batch_size * run.gradient_accumulation_steps
                                 * args.world_size)

@@ -74,3 +74,23 @@ def test_token_classification_honours_the_attention_backend(tiny_encoder, tmp_pa
     assert {s.key: s.task for s in typed.scores} == {"test_token_accuracy": "token-classification",
                                                      "test_token_macro_f1": "token-classification",
                                                      "majority_baseline_accuracy": "token-classification"}
+
+
+def test_subnormal_floats_are_flushed_only_while_training(tmp_path, monkeypatch):
+    import torch
+    from transformers import Trainer
+
+    tiny = torch.tensor([1e-40])  # subnormal in float32
+    seen = []
+    original = Trainer.train
+
+    def spy(self, *args, **kwargs):
+        seen.append(float(tiny * 1.0))  # 0.0 while subnormals are flushed
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "train", spy)
+    assert main(["pretrain", "--builtin", "--hidden-size", "32", "--num-hidden-layers", "1", "--num-attention-heads",
+                 "2", "--intermediate-size", "64", "--sequence-length", "32", "--vocab-size", "300", "--max-steps",
+                 "1", "--batch-size", "4", "--output", str(tmp_path / "run")]) == 0
+    assert seen == [0.0]
+    assert float(tiny * 1.0) > 0  # the process-wide flag is cleared afterwards
