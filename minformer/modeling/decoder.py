@@ -19,6 +19,7 @@ from transformers.modeling_outputs import (
 )
 from transformers.processing_utils import Unpack
 from transformers.utils import TransformersKwargs, can_return_tuple
+from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.decoder import MinformerDecoderConfig
@@ -48,6 +49,7 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             return EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
         return DynamicCache(config=self.config)
 
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")  # the name before 5.24 (peft, older libraries)
     @capture_outputs
     def forward(
         self,
@@ -121,6 +123,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
     def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
         self.lm_head = new_embeddings
 
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
     @can_return_tuple
     def forward(
         self,

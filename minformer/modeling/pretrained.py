@@ -11,11 +11,14 @@ import math
 import torch
 from transformers import PreTrainedModel
 from transformers import initialization as init
+from transformers.utils import logging
 from transformers.utils.output_capturing import OutputRecorder
 
 from .attention import MultiHeadAttention
 from .attention_backends import check_attention_backend
 from .block import Block
+
+logger = logging.get_logger(__name__)
 
 RECORD_SELF_ATTENTIONS = OutputRecorder(MultiHeadAttention, index=1, layer_name="self_attn")  # (output, weights)
 RECORD_CROSS_ATTENTIONS = OutputRecorder(MultiHeadAttention, index=1, layer_name="cross_attn")
@@ -53,15 +56,15 @@ class MinformerPreTrainedModel(PreTrainedModel):
         self.base_model.embeddings.embed_tokens = value
 
     def check_output_attentions(self, output_attentions: bool | None) -> None:
-        """Refuse `output_attentions=True` (or `config.output_attentions`) under a backend that returns no attention
-        maps, instead of returning an empty tuple."""
+        """`output_attentions=True` (or `config.output_attentions`) under a backend that materialises no attention
+        maps: warn once and return no maps, as transformers' own models do under sdpa."""
         if output_attentions is None:
             output_attentions = self.config.output_attentions
         if output_attentions and self.config._attn_implementation != "eager":
-            raise ValueError(
-                f"output_attentions=True needs the attention maps, which the {self.config._attn_implementation!r} "
-                "backend does not materialise; load the model with attn_implementation='eager' or call "
-                "model.set_attn_implementation('eager') first."
+            logger.warning_once(
+                f"`{self.config._attn_implementation}` attention does not support `output_attentions=True`. Please "
+                "set your attention to `eager` if you want any of these features (attn_implementation='eager' or "
+                "model.set_attn_implementation('eager'))."
             )
 
     @property

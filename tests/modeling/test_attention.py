@@ -93,12 +93,25 @@ def test_backend_is_selectable_and_reported(tmp_path):
     assert AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="eager").attention_backend == "eager"
 
 
-def test_attention_maps_need_eager():
-    model = minformer.MinformerEncoderModel(encoder_config())
+@pytest.mark.parametrize("backend", ["sdpa", "chunked"])
+def test_attention_maps_need_eager(backend):
+    """As transformers' own models under sdpa: a warning naming the fix, no maps, the same outputs."""
+    from transformers.testing_utils import CaptureLogger
+
+    from minformer.modeling import pretrained
+
+    model = minformer.MinformerEncoderModel(encoder_config(attention_dropout=0.0)).eval()
     ids, mask = _padded_batch()
-    with pytest.raises(ValueError, match="attn_implementation='eager'"):
-        model(ids, attention_mask=mask, output_attentions=True)
+    model.set_attn_implementation(backend)
+    pretrained.logger.warning_once.cache_clear()
+    with CaptureLogger(pretrained.logger) as captured:
+        out = model(ids, attention_mask=mask, output_attentions=True)
+    assert f"`{backend}` attention does not support `output_attentions=True`" in captured.out
+    assert "attn_implementation='eager'" in captured.out
+    assert out.attentions == ()  # what LlamaModel returns under sdpa too
     model.set_attn_implementation("eager")
+    torch.testing.assert_close(model(ids, attention_mask=mask).last_hidden_state[mask.bool()],
+                               out.last_hidden_state[mask.bool()], atol=1e-5, rtol=0)
     attentions = model(ids, attention_mask=mask, output_attentions=True).attentions
     assert len(attentions) == 2 and attentions[0].shape == (3, 4, 9, 9)
     # padding keys get no weight: row 0 has 5 real tokens

@@ -36,6 +36,22 @@ def test_incremental_decoding_with_cache_equals_full_forward(lm):
     torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("part", ["head", "base model"])
+def test_the_old_cache_name_past_key_values_still_continues_a_decode(lm, part):
+    """transformers 5.24 renamed past_key_values to cache and keeps the old name working (peft's prefix tuning and
+    older libraries pass it): it must reach the model, not vanish into **kwargs."""
+    model = lm if part == "head" else lm.model
+    ids = torch.randint(3, 97, (2, 6))
+    prefix = model(ids[:, :5], use_cache=True).cache
+    output = (lambda out: out.logits if part == "head" else out.last_hidden_state)
+    with_new_name = output(model(ids[:, 5:], cache=prefix, use_cache=True))
+    prefix = model(ids[:, :5], use_cache=True).cache
+    with_old_name = output(model(ids[:, 5:], past_key_values=prefix, use_cache=True))
+    torch.testing.assert_close(with_old_name, with_new_name, atol=0, rtol=0)
+    full = output(model(ids))[:, 5:]
+    torch.testing.assert_close(with_old_name, full, atol=1e-5, rtol=0)  # continued, not restarted
+
+
 def test_generate_with_and_without_cache_is_identical(lm):
     prompt = torch.randint(3, 97, (2, 5))
     cached = lm.generate(prompt, max_new_tokens=12, do_sample=False, attention_mask=torch.ones_like(prompt))
