@@ -136,7 +136,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
         encoder_attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         use_cache: bool | None = None,
-        logits_to_keep: int = 0,
+        logits_to_keep: int | torch.Tensor = 0,
         **kwargs: Unpack[TransformersKwargs],
     ) -> CausalLMOutputWithCrossAttentions:
         outputs = self.model(
@@ -150,10 +150,10 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
             use_cache=use_cache,
             **kwargs,
         )
-        hidden_states = outputs.last_hidden_state
-        if logits_to_keep:  # generate() needs only the last position's logits
-            hidden_states = hidden_states[:, -logits_to_keep:]
-        logits = self.lm_head(hidden_states)  # (B, T, V)
+        # generate() needs only the last position's logits (an int: the last n; a tensor: those positions, as
+        # transformers' continuous batching passes them; 0: all)
+        keep = slice(-logits_to_keep, None) if isinstance(logits_to_keep, int) else logits_to_keep
+        logits = self.lm_head(outputs.last_hidden_state[:, keep, :])  # (B, T', V)
         loss = None
         if labels is not None:
             # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact

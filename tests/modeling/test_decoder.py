@@ -52,6 +52,15 @@ def test_the_old_cache_name_past_key_values_still_continues_a_decode(lm, part):
     torch.testing.assert_close(with_old_name, full, atol=1e-5, rtol=0)  # continued, not restarted
 
 
+def test_logits_to_keep_as_a_count_or_as_positions(lm):
+    ids = torch.randint(3, 97, (2, 8))
+    full = lm(ids).logits
+    torch.testing.assert_close(lm(ids, logits_to_keep=0).logits, full, atol=0, rtol=0)
+    torch.testing.assert_close(lm(ids, logits_to_keep=1).logits, full[:, -1:], atol=1e-6, rtol=0)
+    positions = torch.tensor([0, 3, 7])  # continuous batching passes the positions to keep as a tensor
+    torch.testing.assert_close(lm(ids, logits_to_keep=positions).logits, full[:, positions], atol=1e-6, rtol=0)
+
+
 def test_generate_with_and_without_cache_is_identical(lm):
     prompt = torch.randint(3, 97, (2, 5))
     cached = lm.generate(prompt, max_new_tokens=12, do_sample=False, attention_mask=torch.ones_like(prompt))
