@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from transformers import AttentionInterface, AttentionMaskInterface
 from transformers.masking_utils import sdpa_mask
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
 from .attention_chunked import chunked_attention_forward
 from .attention_chunked_mask import chunked_mask
@@ -62,14 +63,24 @@ register_attention_backend(
 
 
 def check_attention_backend(requested: str | None) -> None:
-    """Refuse a backend minformer does not have, or one that cannot run on this machine, naming the alternatives."""
+    """Refuse a backend that cannot run here (minformer's own: xformers without CUDA) or that no one registered.
+
+    Every backend registered with `transformers.AttentionInterface` is let through (`flex_attention`,
+    `flash_attention_2`, `sdpa_paged`, kernels-hub and vLLM's): the models dispatch through
+    `ALL_ATTENTION_FUNCTIONS`, and transformers makes its own availability checks for its backends. An unknown name
+    gets transformers' own wording, with minformer's backends listed.
+    """
     if requested is None:
         return
     backend = ATTENTION_BACKENDS.get(requested)
-    valid = ", ".join(repr(name) for name in ATTENTION_BACKENDS)
     if backend is None:
-        raise ValueError(f"attn_implementation={requested!r} is not a minformer attention backend; use one of {valid}.")
+        if requested in ALL_ATTENTION_FUNCTIONS.valid_keys() or requested.startswith("paged|") or "/" in requested:
+            return  # registered with transformers, "paged|<name>", or a kernels-hub repo that transformers loads
+        registered = ", ".join(repr(name) for name in ATTENTION_BACKENDS)
+        raise ValueError(f'Specified `attn_implementation="{requested}"` is not supported. minformer\'s backends are '
+                         f"{registered}; any backend registered with transformers.AttentionInterface works too.")
     reason = backend.unavailable_reason()
     if reason is not None:
-        others = ", ".join(repr(n) for n, b in ATTENTION_BACKENDS.items() if n != requested and b.unavailable_reason() is None)
+        others = ", ".join(repr(name) for name, other in ATTENTION_BACKENDS.items()
+                           if name != requested and other.unavailable_reason() is None)
         raise ImportError(f"attn_implementation={requested!r} cannot run here: {reason}. Use one of {others} instead.")

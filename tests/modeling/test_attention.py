@@ -70,18 +70,41 @@ def test_eager_and_sdpa_agree_on_logits_and_gradients(family, variant):
         torch.testing.assert_close(grads_sdpa[name], grads_eager[name], atol=1e-5, rtol=0, msg=name)
 
 
-def test_unknown_backend_is_refused_with_the_valid_list(tmp_path):
+def test_unknown_backend_is_refused_in_transformers_words(tmp_path):
     model = minformer.MinformerDecoderForCausalLM(decoder_config())
-    with pytest.raises(ValueError, match="attn_implementation='flash_attention_2' is not a minformer attention "
-                                         "backend; use one of 'eager', 'sdpa', 'chunked', 'xformers'"):
-        model.set_attn_implementation("flash_attention_2")
+    with pytest.raises(ValueError, match=r'Specified `attn_implementation="nope"` is not supported. minformer\'s '
+                                         r"backends are 'eager', 'sdpa', 'chunked', 'xformers'"):
+        model.set_attn_implementation("nope")
     model.save_pretrained(tmp_path)
-    with pytest.raises(ValueError, match="use one of 'eager', 'sdpa', 'chunked', 'xformers'"):
+    with pytest.raises(ValueError, match='Specified `attn_implementation="nope"` is not supported'):
         AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="nope")
-    config = decoder_config()
-    config._attn_implementation = "flex_attention"
-    with pytest.raises(ValueError, match="not a minformer attention backend"):
-        minformer.MinformerDecoderForCausalLM(config)
+
+
+def test_every_registered_backend_is_let_through(tmp_path):
+    """A backend registered with transformers' AttentionInterface (as vLLM and kernels-hub backends are) runs the
+    model: here a counting wrapper around sdpa, under a name minformer has never heard of."""
+    from transformers import AttentionInterface, AttentionMaskInterface
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.masking_utils import sdpa_mask
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return sdpa_attention_forward(*args, **kwargs)
+
+    AttentionInterface.register("counted_sdpa", counted)
+    AttentionMaskInterface.register("counted_sdpa", sdpa_mask)
+    model = minformer.MinformerDecoderForCausalLM(decoder_config()).eval()
+    ids = torch.randint(3, 97, (2, 7))
+    expected = model(ids).logits
+    model.set_attn_implementation("counted_sdpa")
+    torch.testing.assert_close(model(ids).logits, expected, atol=1e-6, rtol=0)
+    assert len(calls) == model.config.num_hidden_layers
+    # transformers' own backends reach transformers' own checks (here: flash-attn is not installed / not CUDA)
+    with pytest.raises((ImportError, ValueError)) as refused:
+        model.set_attn_implementation("flash_attention_2")
+    assert "not a minformer attention backend" not in str(refused.value)
 
 
 def test_backend_is_selectable_and_reported(tmp_path):
