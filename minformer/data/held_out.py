@@ -33,14 +33,16 @@ def split_by_position(texts: list[str], fractions: list[float]) -> list[list[str
     return parts
 
 
-def with_splits(data: datasets.DatasetDict, seed: int) -> datasets.DatasetDict:
-    """Keep train/validation/test; carve missing held-out splits out of train, reproducibly with `seed`."""
+def with_splits(data: datasets.DatasetDict, seed: int) -> tuple[datasets.DatasetDict, bool]:
+    """Keep train/validation/test; carve missing held-out splits out of train, reproducibly with `seed`. Also says
+    whether held-out text was cut from the end of the text (few documents) rather than carved by document."""
     if "train" not in data:
         raise ValueError(f"the data has no train split (splits: {sorted(data)}).")
     if "validation" not in data and "valid" in data:
         data["validation"] = data.pop("valid")
     train = data["train"]
     missing = [name for name in ("validation", "test") if name not in data]
+    by_position = False
     if missing and len(train) >= MIN_ROWS_TO_SPLIT:
         carved = train.train_test_split(test_size=HELD_OUT_FRACTION * len(missing), seed=seed)
         train = carved["train"]
@@ -56,5 +58,7 @@ def with_splits(data: datasets.DatasetDict, seed: int) -> datasets.DatasetDict:
         for name, texts in zip(missing, held_out):
             if texts:
                 data[name] = datasets.Dataset.from_dict({"text": texts}, features=train.features)
+                by_position = True
     data["train"] = train
-    return datasets.DatasetDict({name: data[name] for name in ("train", "validation", "test") if name in data})
+    kept = datasets.DatasetDict({name: data[name] for name in ("train", "validation", "test") if name in data})
+    return kept, by_position

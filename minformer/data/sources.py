@@ -10,7 +10,7 @@ import datasets
 from ..errors import UserError
 from .builtin import builtin_corpus, builtin_labelled, builtin_seq2seq, builtin_token_task
 from .files import read_files
-from .held_out import MIN_ROWS_TO_SPLIT, with_splits
+from .held_out import with_splits
 
 BUILTINS = {"corpus": builtin_corpus, "labelled": builtin_labelled, "seq2seq": builtin_seq2seq,
             "tokens": builtin_token_task}
@@ -116,11 +116,10 @@ def read_text_source(
         where, data = f"the Hub dataset {hub_dataset!r}", _from_hub(hub_dataset, hub_config, hub_split)
     data = _select_columns(data, text_column, label_column, where, label_flag)
     documents = sum(len(split) for split in data.values())
-    by_position = len(data["train"]) < MIN_ROWS_TO_SPLIT and "validation" not in data and not label_column
-    data = with_splits(data, seed)
+    data, by_position = with_splits(data, seed)
     if not _has_text(data["train"]):
         raise ValueError(f"the corpus is empty: {where} has no text in column {text_column!r}.")
-    return TextSource(data, documents, unit, by_position and "validation" in data)
+    return TextSource(data, documents, unit, by_position)
 
 
 def load_text(*args, **kwargs) -> datasets.DatasetDict:

@@ -69,9 +69,10 @@ def plan_for_seconds(seconds: float, vocab_size: int, sequence_length: int, batc
             target = parameter_count(config) * seconds / time_per_pass
             bigger = closest_decoder_config(target, vocab_size, sequence_length)
             if bigger.to_dict() == config.to_dict():
-                break
+                break  # `fps` is this config's
             config = bigger
-        fps, _ = measure(config, sequence_length)
+        else:  # the last config chosen was not timed yet
+            fps, _ = measure(config, sequence_length)
     per_step = batch_size * sequence_length * training_flops_per_token(config, sequence_length)
     steps = max(MIN_STEPS, int(seconds * fps / per_step))
     if limited:
