@@ -2,7 +2,8 @@
 
 Importing the package registers both model families with the `transformers` Auto classes, so that
 `AutoConfig`, `AutoModel`, `AutoModelForCausalLM`, `AutoModelForMaskedLM`, `AutoModelForSequenceClassification`,
-`AutoModelForTokenClassification` and `pipeline(...)` know them.
+`AutoModelForTokenClassification` and `pipeline(...)` know them, and, when peft is installed, gives peft its default
+LoRA targets for them.
 """
 
 from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
@@ -15,6 +16,7 @@ from .modeling import (
     MinformerEncoderForTokenClassification,
     MinformerEncoderModel,
 )
+from .peft_targets import register_peft_targets
 from .registration import register_auto_classes
 from .text2text_pipeline import register_text2text_pipeline
 
@@ -22,6 +24,7 @@ __version__ = "0.1.0"
 
 register_auto_classes()
 register_text2text_pipeline()
+register_peft_targets()
 
 __all__ = [
     "MinformerDecoderConfig",

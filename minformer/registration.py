@@ -11,6 +11,7 @@ from transformers import (
 
 from . import modeling
 from .configuration import MinformerDecoderConfig, MinformerEncoderConfig
+from .hub.remote_code import write_remote_code
 
 AUTO_CLASSES = {
     MinformerEncoderConfig: {
@@ -28,7 +29,9 @@ AUTO_CLASSES = {
 
 
 def register_auto_classes() -> None:
-    """Map each model_type to its config and each (Auto class, config) pair to its model (idempotent)."""
+    """Map each model_type to its config and each (Auto class, config) pair to its model, and make every folder the
+    models save carry their code (idempotent)."""
+    modeling.MinformerPreTrainedModel.code_writer = staticmethod(write_remote_code)
     for config_class, models in AUTO_CLASSES.items():
         AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
         for auto_class, model_class in models.items():

@@ -10,7 +10,7 @@ Notation: B batch, nh heads, T queries, S keys, hs head size, Tc / Sc query / ke
 import torch
 from torch import nn
 from transformers.processing_utils import Unpack
-from transformers.utils import TransformersKwargs
+from transformers.utils import TransformersKwargs, is_torchdynamo_compiling
 
 from .attention_chunked_mask import ChunkedMask, causal_chunked_mask
 
@@ -27,10 +27,11 @@ def _tile_scores(q, k, mask: Mask, q_range, kv_range) -> torch.Tensor | None:
         allowed = mask[..., q_range[0]:q_range[1], kv_range[0]:kv_range[1]]
         if allowed.dtype != torch.bool:  # additive
             return torch.matmul(q, k.transpose(-1, -2)).float() + allowed.float()
-    if allowed is not None and not bool(allowed.any()):
+    tracing = is_torchdynamo_compiling()  # a traced graph cannot branch on values: it computes and masks every tile
+    if allowed is not None and not tracing and not bool(allowed.any()):
         return None
     scores = torch.matmul(q, k.transpose(-1, -2)).float()  # (B, nh, Tc, Sc)
-    if allowed is not None and not bool(allowed.all()):
+    if allowed is not None and (tracing or not bool(allowed.all())):
         scores.masked_fill_(~allowed, float("-inf"))
     return scores
 

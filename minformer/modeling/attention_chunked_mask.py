@@ -19,6 +19,7 @@ from transformers.masking_utils import (
     padding_mask_function,
     prepare_padding_mask,
 )
+from transformers.utils import is_torchdynamo_compiling
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def chunked_mask(
     Returns None when nothing is masked (bidirectional attention without padding).
     """
     padding = prepare_padding_mask(attention_mask, kv_length, kv_offset)
-    if padding is not None and bool(padding.all()):
+    if padding is not None and not is_torchdynamo_compiling() and bool(padding.all()):  # eager: skip a no-op mask
         padding = None
     if padding is None and mask_function is bidirectional_mask_function:
         return None

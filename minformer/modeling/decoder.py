@@ -71,12 +71,12 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
                 "encoder_hidden_states were given, but this decoder has no cross-attention; build it with "
                 "MinformerDecoderConfig(add_cross_attention=True) (EncoderDecoderModel does this for you)."
             )
-        if use_cache is None:  # a cache is for decoding: off while training unless asked for
+        if use_cache is None:  # a new cache is for decoding: off while training unless asked for
             use_cache = self.config.use_cache and not self.training
         if use_cache and cache is None:
             cache = self._new_cache(encoder_hidden_states is not None)
-        if not use_cache:
-            cache = None
+        # a cache the caller gives is always attended to, as in transformers' models: peft's prefix tuning trains
+        # through one, its keys and values the learned prefix
 
         seq_length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
         if position_ids is None:

@@ -5,6 +5,7 @@ Notation: B batch, T sequence length, C hidden size, hs head size.
 
 import torch
 from torch import nn
+from transformers.utils import is_torchdynamo_compiling
 
 from ..configuration.common import MinformerConfig
 from .norm import build_norm
@@ -49,7 +50,7 @@ class Embeddings(nn.Module):
             if token_type_ids is None:
                 token_type_ids = torch.zeros(hidden_states.shape[:2], dtype=torch.long, device=hidden_states.device)
             hidden_states = hidden_states + self.token_type_embeddings(token_type_ids)
-        elif token_type_ids is not None and bool(token_type_ids.any()):
+        elif token_type_ids is not None and not is_torchdynamo_compiling() and bool(token_type_ids.any()):
             raise ValueError(
                 "token_type_ids were given, but this model has no token-type embeddings (type_vocab_size=0); "
                 "drop them or build the model with type_vocab_size=2."

@@ -7,6 +7,7 @@ position and never go stale when a model is loaded, moved or resized.
 
 import torch
 from torch import nn
+from transformers.utils import is_torchdynamo_compiling
 
 from ..configuration.common import MinformerConfig
 
@@ -28,6 +29,12 @@ class LearnedPositions(nn.Embedding):
         super().__init__(config.max_position_embeddings, config.hidden_size)
 
     def forward(self, position_ids: torch.Tensor) -> torch.Tensor:  # (B, T) -> (B, T, C)
+        if not is_torchdynamo_compiling():  # reads a value: eager only, so torch.compile and torch.export can trace
+            self.check_positions(position_ids)
+        return super().forward(position_ids)
+
+    def check_positions(self, position_ids: torch.Tensor) -> None:
+        """A position past the table is an index error deep in torch; say what to do instead."""
         longest = int(position_ids.max()) + 1 if position_ids.numel() else 0
         if longest > self.num_embeddings:
             raise ValueError(
@@ -36,7 +43,6 @@ class LearnedPositions(nn.Embedding):
                 f"truncation=True, max_length={self.num_embeddings})) or build the model with a larger "
                 "max_position_embeddings."
             )
-        return super().forward(position_ids)
 
 
 class RotaryEmbedding(nn.Module):

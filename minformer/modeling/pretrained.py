@@ -7,6 +7,9 @@ self-attention's weights, and the decoder adds `cross_attentions`.
 """
 
 import math
+import os
+from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 from transformers import PreTrainedModel
@@ -32,7 +35,28 @@ class MinformerPreTrainedModel(PreTrainedModel):
     _no_split_modules = ["Block"]
     _supports_sdpa = True
     _supports_attention_backend = True
+    _can_compile_fullgraph = True  # no value-dependent branch when tracing (see positions.py, attention_chunked.py)
     _can_record_outputs = {"hidden_states": Block, "attentions": RECORD_SELF_ATTENTIONS}
+    # Writes the model code and `auto_map` into a saved folder, so the folder loads with trust_remote_code=True where
+    # minformer is not installed. `minformer.registration` sets it to the package's remote-code exporter; the copy of
+    # this class loaded as remote code keeps None, and transformers copies its files itself (it registers remote
+    # classes with their Auto class).
+    code_writer: ClassVar[Callable[[str | os.PathLike], object] | None] = None
+
+    def save_pretrained(self, save_directory: str | os.PathLike, *args, **kwargs) -> None:
+        """transformers' save_pretrained, plus the model code (see `code_writer`). With `push_to_hub=True` the folder
+        is saved first and then pushed with `push_to_hub`, so the upload holds the code too."""
+        push_to_hub = kwargs.pop("push_to_hub", False)
+        hub_kwargs = {key: kwargs.pop(key) for key in ("repo_id", "commit_message", "create_pr", "private")
+                      if key in kwargs}
+        super().save_pretrained(save_directory, *args, **kwargs)
+        is_main_process = kwargs.get("is_main_process", args[0] if args else True)
+        if (type(self).code_writer is not None and os.path.isdir(save_directory)
+                and self.should_save_on_this_rank(is_main_process)):
+            type(self).code_writer(save_directory)
+        if push_to_hub:
+            repo_id = hub_kwargs.pop("repo_id", os.path.basename(os.path.normpath(save_directory)))
+            self.push_to_hub(repo_id, token=kwargs.get("token"), **hub_kwargs)
 
     @torch.no_grad()
     def _init_weights(self, module: torch.nn.Module) -> None:

@@ -14,22 +14,12 @@ import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.hub.fake_hub import FakeHub
+from tests.without_minformer import run_without_minformer
 
 TOKEN = "hf_test_token_0123456789"
 
-# a fresh interpreter that cannot import minformer, loading with the Auto classes and trust_remote_code
+# loading with the Auto classes and trust_remote_code, in an interpreter that cannot import minformer
 LOADER = r"""
-import json, sys
-class NoMinformer:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "minformer":
-            raise ModuleNotFoundError(f"No module named {name!r}")
-sys.meta_path.insert(0, NoMinformer())
-try:
-    import minformer
-    raise SystemExit("minformer is importable")
-except ModuleNotFoundError:
-    pass
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 repo, revision, out = sys.argv[1], sys.argv[2] or None, sys.argv[3]
@@ -67,9 +57,7 @@ def cli(env, *args):
 
 def load_remote(env, tmp_path, repo, revision=""):
     out = tmp_path / f"remote-{len(list(tmp_path.glob('remote-*')))}.pt"
-    done = subprocess.run([sys.executable, "-c", LOADER, repo, revision, str(out)], capture_output=True, text=True,
-                          env=env, timeout=600, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_without_minformer(LOADER, repo, revision, str(out), env=env, cwd=tmp_path)
     return torch.load(out)
 
 
@@ -176,3 +164,29 @@ def test_refusals_leave_everything_untouched(hub, env, tiny_decoder, tmp_path):
     assert "user/broken" not in hub.repos
     assert folder_digest(tiny_decoder) == before
     assert not [line for line in hub.log[requests:] if "broken" in line]
+
+
+# transformers' own upload paths, with minformer imported: the model's code goes up with the weights
+UPLOADER = r"""
+import sys
+from transformers import AutoModelForCausalLM, AutoTokenizer
+import minformer
+model = AutoModelForCausalLM.from_pretrained(sys.argv[1])
+model.save_pretrained(sys.argv[2], push_to_hub=True, repo_id="user/saved-and-pushed")
+model.push_to_hub("user/pushed")
+AutoTokenizer.from_pretrained(sys.argv[1]).push_to_hub("user/pushed")
+"""
+
+
+def test_transformers_upload_paths_carry_the_code(hub, env, tiny_decoder, tmp_path):
+    done = subprocess.run([sys.executable, "-c", UPLOADER, str(tiny_decoder), str(tmp_path / "saved")],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    logits, _ = local_reference(tiny_decoder)
+    for repo_id in ("user/saved-and-pushed", "user/pushed"):
+        repo = hub.repos[repo_id]
+        files = repo.commits[repo.branches["main"]]["files"]
+        assert {"modeling_minformer_decoder.py", "configuration_minformer_decoder.py"} <= set(files), repo_id
+        assert "AutoModelForCausalLM" in json.loads(files["config.json"])["auto_map"]
+    remote = load_remote(env, tmp_path, "user/pushed")
+    torch.testing.assert_close(remote["logits"], logits, atol=0, rtol=0)
