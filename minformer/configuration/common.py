@@ -30,6 +30,13 @@ probability = interval(min=0.0, max=1.0, exclude_max=True)  # a dropout rate: [0
 class MinformerConfig(PreTrainedConfig):
     """Architecture fields common to both model families (not registered: use the encoder or decoder config)."""
 
+    # Pipeline stages: the module, the inputs it takes and the outputs it gives (as Llama's base_model_pp_plan).
+    base_model_pp_plan = {
+        "embeddings": (["input_ids"], ["inputs_embeds"]),
+        "stack.layers": (["hidden_states", "attention_mask"], ["hidden_states"]),
+        "stack.final_norm": (["hidden_states"], ["hidden_states"]),
+    }
+
     vocab_size: int = 8192
     hidden_size: int = 256  # C: width of the residual stream
     num_hidden_layers: int = 4  # number of stacked blocks
@@ -70,6 +77,20 @@ class MinformerConfig(PreTrainedConfig):
     def head_dim(self) -> int:
         """hs: the size of one attention head."""
         return self.hidden_size // self.num_attention_heads
+
+    @property
+    def base_model_tp_plan(self) -> dict[str, str]:
+        """Tensor parallelism (`from_pretrained(..., distributed_config=DistributedConfig(tp_plan="auto"))` under
+        torchrun), sharded as the Llama family is: the query/key/value projections and the MLP's input projections
+        split by output (colwise), the projections back into the residual stream by input (rowwise), so a block needs
+        one all-reduce per sublayer. It names only the modules this config builds."""
+        attention = ("q_proj", "k_proj", "v_proj", "o_proj")
+        mlp = ("up_proj", "gate_proj", "down_proj") if self.mlp_type == "glu" else ("up_proj", "down_proj")
+        sublayers = {"self_attn": attention, "mlp": mlp}
+        if self.add_cross_attention:
+            sublayers["cross_attn"] = attention
+        return {f"stack.layers.*.{sublayer}.{projection}": "rowwise" if projection in ("o_proj", "down_proj")
+                else "colwise" for sublayer, projections in sublayers.items() for projection in projections}
 
     def validate_architecture(self) -> None:
         """Part of `@strict` validation: a ValueError naming the field and the fix if this config cannot build a

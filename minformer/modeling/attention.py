@@ -69,10 +69,12 @@ class MultiHeadAttention(nn.Module):
         self.o_proj.is_residual_projection = True  # scaled initialisation (pretrained.py)
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, nh, T, hs)
-        return x.view(*x.shape[:2], self.num_heads, self.head_dim).transpose(1, 2)
+        # -1, not num_heads: under tensor parallelism each process holds only its share of the heads
+        return x.view(*x.shape[:2], -1, self.head_dim).transpose(1, 2)
 
     def _self_attention_kv(
-        self, hidden_states: torch.Tensor, rotary_angles: tuple[torch.Tensor, torch.Tensor] | None, cache: Cache | None
+        self, hidden_states: torch.Tensor, rotary_angles: tuple[torch.Tensor, torch.Tensor] | None, cache: Cache | None,
+        kwargs: dict,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         key = self._split_heads(self.k_proj(hidden_states))  # (B, nh, T, hs)
         value = self._split_heads(self.v_proj(hidden_states))
@@ -80,7 +82,8 @@ class MultiHeadAttention(nn.Module):
             key = apply_rotary(key, *rotary_angles)
         if cache is not None:
             self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
-            key, value = self_cache.update(key, value, self.layer_idx)  # (B, nh, S, hs): past + new
+            # (B, nh, S, hs): past + new. A paged cache (continuous batching) reads and fills the attention kwargs
+            key, value = self_cache.update(key, value, self.layer_idx, kwargs=kwargs)
         return key, value
 
     def _cross_attention_kv(
@@ -107,14 +110,14 @@ class MultiHeadAttention(nn.Module):
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """hidden_states (B, T, C) -> output (B, T, C) and the attention weights (eager only, else None)."""
-        B, T, C = hidden_states.shape
+        B, T, _ = hidden_states.shape
         query = self._split_heads(self.q_proj(hidden_states))  # (B, nh, T, hs)
         if self.is_cross_attention:
             key, value = self._cross_attention_kv(key_value_states, cache)
         else:
             if rotary_angles is not None:
                 query = apply_rotary(query, *rotary_angles)
-            key, value = self._self_attention_kv(hidden_states, rotary_angles, cache)
+            key, value = self._self_attention_kv(hidden_states, rotary_angles, cache, kwargs)
 
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
@@ -129,4 +132,4 @@ class MultiHeadAttention(nn.Module):
             dropout=self.config.attention_dropout if self.training else 0.0,
             **kwargs,
         )  # output (B, T, nh, hs)
-        return self.o_proj(output.reshape(B, T, C)), weights
+        return self.o_proj(output.reshape(B, T, -1)), weights  # (B, T, C), summed over the processes' heads
