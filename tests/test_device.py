@@ -25,7 +25,7 @@ if ON_CUDA and not torch.cuda.is_available():
 
 
 def backends() -> list:
-    names = ["sdpa", "chunked"]
+    names = ["sdpa", "chunked", "flex_attention"]
     return names + [pytest.param("xformers", marks=pytest.mark.skipif(
         not ON_CUDA, reason="xformers has no CPU kernels: its parity is checked on CUDA only"))]
 
@@ -65,6 +65,27 @@ def test_generation_on_the_device_matches_the_cpu():
     on_device = model.generate(ids.to(DEVICE), attention_mask=mask.to(DEVICE), max_new_tokens=12, do_sample=False,
                                pad_token_id=0)
     assert torch.equal(on_device.cpu(), on_cpu)
+
+
+@pytest.mark.skipif(not ON_CUDA, reason="torch 2.13 has no flex_attention backward on CPU, and its CPU decoding "
+                                        "kernel fails to compile (tests/modeling/test_attention_backends.py)")
+def test_flex_attention_generates_and_trains_as_eager():
+    model = minformer.MinformerDecoderForCausalLM(decoder_config()).to(DEVICE)
+    model.generation_config.eos_token_id = None
+    ids = torch.randint(3, 97, (2, 9), device=DEVICE)
+    mask = torch.ones_like(ids)
+    mask[0, :2] = 0
+    generated, gradients = {}, {}
+    for name in ("eager", "flex_attention"):
+        model.set_attn_implementation(name)
+        model.eval()
+        generated[name] = model.generate(ids, attention_mask=mask, max_new_tokens=8, do_sample=False, pad_token_id=0)
+        model.train()
+        model.zero_grad()
+        model(ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss.backward()
+        gradients[name] = model.model.embeddings.embed_tokens.weight.grad.clone()
+    assert torch.equal(generated["flex_attention"], generated["eager"])
+    torch.testing.assert_close(gradients["flex_attention"], gradients["eager"], atol=1e-4, rtol=1e-4)
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
-    ) -> ModelOutput:
+    ) -> MaskedLMOutput | SequenceClassifierOutput | TokenClassifierOutput:  # the head's `output_class`
         outputs = self.model(
             input_ids=input_ids,
             attention_mask=attention_mask,

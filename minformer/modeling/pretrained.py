@@ -34,6 +34,7 @@ class MinformerPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _no_split_modules = ["Block"]
     _supports_sdpa = True
+    _supports_flex_attn = True  # torch flex_attention through transformers; parity tested against eager
     _supports_attention_backend = True
     _can_compile_fullgraph = True  # no value-dependent branch when tracing (see positions.py, attention_chunked.py)
     _can_record_outputs = {"hidden_states": Block, "attentions": RECORD_SELF_ATTENTIONS}

@@ -226,3 +226,23 @@ def test_no_mask_means_bottom_right_causal_for_causal_modules(name, xformers_sta
     actual = ALL_ATTENTION_FUNCTIONS.get_interface(name, None)(module, q, k, v, None, scaling=HS**-0.5)[0]
     expected, _ = reference(q, k, v, True, torch.ones(B, S, dtype=torch.bool))
     torch.testing.assert_close(actual.double(), expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_flex_attention_matches_eager_in_inference(variant):
+    """torch's flex_attention through transformers (`_supports_flex_attn`): the same logits as eager, padded.
+    On CPU torch 2.13 has no flex_attention backward, and decoding with the cache fails in inductor's C++ code
+    generation ("'cur_kvSplitSize0' was not declared", seen on AMD EPYC; LlamaForCausalLM fails the same way), so
+    training and generation with flex are checked on CUDA (tests/test_device.py)."""
+    torch.manual_seed(0)
+    for model_class, make_config in ((minformer.MinformerDecoderForCausalLM, decoder_config),
+                                     (minformer.MinformerEncoderForMaskedLM, encoder_config)):
+        reference = model_class(make_config(**VARIANTS[variant], attn_implementation="eager")).eval()
+        flex = model_class(make_config(**VARIANTS[variant], attn_implementation="flex_attention")).eval()
+        flex.load_state_dict(reference.state_dict())
+        ids = torch.randint(3, 97, (2, 12))
+        mask = torch.ones_like(ids)
+        mask[1, :3] = 0  # left padding
+        with torch.no_grad():
+            expected, actual = reference(ids, attention_mask=mask).logits, flex(ids, attention_mask=mask).logits
+        torch.testing.assert_close(actual[mask.bool()], expected[mask.bool()], rtol=0, atol=1e-5)
