@@ -6,9 +6,10 @@ import shutil
 import warnings
 
 from transformers import Seq2SeqTrainer, Trainer
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, sort_checkpoints
 
 STAGING = ".checkpoint-staging"  # not matched by transformers' checkpoint-N pattern
+RETIRED = "retired-"  # a checkpoint past save_total_limit, moved into the staging folder to be deleted
 # EncoderDecoderModel warns on every call with labels that its loss is computed outside the decoder, as it has since
 # transformers 4.12; minformer's decoder never computes that loss, so during training the warning tells nothing
 ENCODER_DECODER_LOSS_WARNING = "Version v4.12.0 introduces a better way to train encoder-decoder models"
@@ -21,8 +22,10 @@ class AtomicCheckpoints:
         run_dir = self._get_output_dir(trial=trial)
         name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
         staging_root = os.path.join(run_dir, STAGING)
-        if self.args.should_save:
-            shutil.rmtree(os.path.join(staging_root, name), ignore_errors=True)  # left by a killed run
+        if self.args.should_save and os.path.isdir(staging_root):  # what a killed run left there
+            for leftover in os.listdir(staging_root):
+                if leftover == name or leftover.startswith(RETIRED):
+                    shutil.rmtree(os.path.join(staging_root, leftover), ignore_errors=True)
         self.accelerator.wait_for_everyone()
         original_output_dir, original_limit = self.args.output_dir, self.args.save_total_limit
         self.args.output_dir, self.args.save_total_limit = staging_root, None
@@ -36,10 +39,26 @@ class AtomicCheckpoints:
             if os.path.isdir(final):
                 shutil.rmtree(final)
             os.replace(os.path.join(staging_root, name), final)
+            self._retire_old_checkpoints(run_dir, staging_root)
             if not os.listdir(staging_root):
                 os.rmdir(staging_root)
-            rotate_checkpoints(output_dir=run_dir, save_total_limit=self.args.save_total_limit, use_mtime=False)
         self.accelerator.wait_for_everyone()
+
+
+    def _retire_old_checkpoints(self, run_dir: str, staging_root: str) -> None:
+        """transformers' rotation (keep `save_total_limit`, always the newest and the best), made atomic too: each
+        checkpoint to delete is first renamed into the staging folder, so a kill leaves it whole or gone."""
+        limit = self.args.save_total_limit
+        checkpoints = sort_checkpoints(run_dir, PREFIX_CHECKPOINT_DIR, use_mtime=False)
+        if not limit or limit <= 0 or len(checkpoints) <= limit:
+            return
+        best = self.state.best_model_checkpoint
+        protected = {checkpoints[-1]} | ({best} if best else set())
+        excess = len(checkpoints) - max(limit, len(protected))
+        for checkpoint in [path for path in checkpoints if path not in protected][:max(excess, 0)]:
+            retired = os.path.join(staging_root, RETIRED + os.path.basename(checkpoint))
+            os.replace(checkpoint, retired)
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 class MinformerTrainer(AtomicCheckpoints, Trainer):

@@ -93,3 +93,37 @@ def test_over_long_runs_are_cut_for_the_tokenizer_trainer_and_nothing_is_lost():
     assert "".join(pieces) == text
     assert max(len(run) for piece in pieces for run in piece.split()) <= MAX_WORD_CHARS
     assert list(split_long_runs("an ordinary line")) == ["an ordinary line"]
+
+
+def test_rotating_checkpoints_never_leaves_a_half_deleted_one(tmp_path, monkeypatch):
+    """save_total_limit deletes old checkpoints; a kill in the middle of that deletion must not leave a checkpoint-N
+    without its files: each one is first renamed into the staging folder, then deleted there."""
+    import shutil
+
+    import torch
+    from transformers import TrainingArguments
+
+    import minformer
+    from minformer.training import trainer as trainer_module
+    from tests.conftest import decoder_config
+
+    run_dir = tmp_path / "run"
+    seen = []
+    real_rmtree = shutil.rmtree
+
+    def spying_rmtree(path, *args, **kwargs):  # what a kill at this moment would leave
+        seen.append((str(path), {p.name: (p / "trainer_state.json").is_file() for p in run_dir.glob("checkpoint-*")}))
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module.shutil, "rmtree", spying_rmtree)
+    ids = torch.randint(3, 97, (8, 12))
+    data = [{"input_ids": row, "labels": row} for row in ids]
+    args = TrainingArguments(output_dir=str(run_dir), max_steps=4, save_steps=1, save_total_limit=1,
+                             per_device_train_batch_size=2, use_cpu=True, report_to=[], logging_steps=1)
+    trainer_module.MinformerTrainer(model=minformer.MinformerDecoderForCausalLM(decoder_config()), args=args,
+                                    train_dataset=data).train()
+    retired = [(path, checkpoints) for path, checkpoints in seen if trainer_module.RETIRED in path]
+    assert len(retired) == 3  # checkpoints 1, 2 and 3 were rotated out
+    for path, checkpoints in retired:
+        assert trainer_module.STAGING in path and all(checkpoints.values()), (path, checkpoints)
+    assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint-4"]
