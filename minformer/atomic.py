@@ -47,6 +47,13 @@ def atomic_directory(destination: str | Path, overwrite: bool = False) -> Iterat
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def delete_directory(folder: str | Path, parking: str | Path) -> None:
+    """Delete `folder` so that it is never seen half-deleted: renamed to `parking` (on the same file system) first,
+    then removed there, so a kill leaves it whole or gone."""
+    Path(folder).rename(parking)
+    shutil.rmtree(parking, ignore_errors=True)
+
+
 def write_file(destination: str | Path, text: str) -> Path:
     """Write a text file all at once (a temporary file beside it, then renamed), so a crash never leaves half."""
     destination = Path(destination)

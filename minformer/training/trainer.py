@@ -8,6 +8,8 @@ import warnings
 from transformers import Seq2SeqTrainer, Trainer
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, sort_checkpoints
 
+from ..atomic import delete_directory
+
 STAGING = ".checkpoint-staging"  # not matched by transformers' checkpoint-N pattern
 RETIRED = "retired-"  # a checkpoint past save_total_limit, moved into the staging folder to be deleted
 # EncoderDecoderModel warns on every call with labels that its loss is computed outside the decoder, as it has since
@@ -56,9 +58,7 @@ class AtomicCheckpoints:
         protected = {checkpoints[-1]} | ({best} if best else set())
         excess = len(checkpoints) - max(limit, len(protected))
         for checkpoint in [path for path in checkpoints if path not in protected][:max(excess, 0)]:
-            retired = os.path.join(staging_root, RETIRED + os.path.basename(checkpoint))
-            os.replace(checkpoint, retired)
-            shutil.rmtree(retired, ignore_errors=True)
+            delete_directory(checkpoint, os.path.join(staging_root, RETIRED + os.path.basename(checkpoint)))
 
 
 class MinformerTrainer(AtomicCheckpoints, Trainer):
