@@ -22,7 +22,7 @@ def register_peft_targets() -> list[str]:
         return []
     try:
         constants = importlib.import_module("peft.utils.constants")
-    except ImportError:  # a peft that does not import beside this transformers: nothing to register with
+    except Exception:  # a peft that fails to import beside this transformers (any error): nothing to register with
         return []
     filled = []
     for name in dir(constants):

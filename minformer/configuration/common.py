@@ -30,13 +30,6 @@ probability = interval(min=0.0, max=1.0, exclude_max=True)  # a dropout rate: [0
 class MinformerConfig(PreTrainedConfig):
     """Architecture fields common to both model families (not registered: use the encoder or decoder config)."""
 
-    # Pipeline stages: the module, the inputs it takes and the outputs it gives (as Llama's base_model_pp_plan).
-    base_model_pp_plan = {
-        "embeddings": (["input_ids"], ["inputs_embeds"]),
-        "stack.layers": (["hidden_states", "attention_mask"], ["hidden_states"]),
-        "stack.final_norm": (["hidden_states"], ["hidden_states"]),
-    }
-
     vocab_size: int = 8192
     hidden_size: int = 256  # C: width of the residual stream
     num_hidden_layers: int = 4  # number of stacked blocks

@@ -75,7 +75,8 @@ def remote_code_files() -> dict[str, str]:
 
 
 def write_remote_code(folder: Path) -> list[str]:
-    """Write the code files into `folder` and point its config.json's `auto_map` at them; returns the file names."""
+    """Write the code files into `folder` and point its config.json's `auto_map` at them (other entries kept);
+    returns the file names."""
     folder = Path(folder)
     files = remote_code_files()
     for name, source in files.items():
@@ -86,7 +87,8 @@ def write_remote_code(folder: Path) -> list[str]:
     if model_type not in AUTO_MAP:
         raise ValueError(f"{folder} holds a {model_type!r} model; only minformer encoders and decoders carry "
                          "remote code.")
-    config["auto_map"] = {auto: f"{flat_name(path.rsplit('.', 1)[0])}.{path.rsplit('.', 1)[1]}"
-                          for auto, path in AUTO_MAP[model_type].items()}
+    ours = {auto: f"{flat_name(path.rsplit('.', 1)[0])}.{path.rsplit('.', 1)[1]}"
+            for auto, path in AUTO_MAP[model_type].items()}
+    config["auto_map"] = config.get("auto_map", {}) | ours
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     return sorted(files)

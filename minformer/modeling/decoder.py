@@ -77,6 +77,15 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             cache = self._new_cache(encoder_hidden_states is not None)
         # a cache the caller gives is always attended to, as in transformers' models: peft's prefix tuning trains
         # through one, its keys and values the learned prefix
+        if (cache is not None and cache.get_seq_length() > 0 and self.training and torch.is_grad_enabled()
+                and any(block.gradient_checkpointing for block in self.stack.layers)):
+            # transformers' checkpointed layers drop the cache (a replay would write it twice): its keys would be
+            # missing while the mask still covers them
+            raise ValueError(
+                "A cache (peft's prefix tuning, or past keys and values) cannot be trained through with gradient "
+                "checkpointing on: the checkpointed blocks drop it. Turn gradient checkpointing off "
+                "(model.gradient_checkpointing_disable(), or TrainingArguments(gradient_checkpointing=False))."
+            )
 
         seq_length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
         if position_ids is None:

@@ -44,20 +44,25 @@ class MinformerPreTrainedModel(PreTrainedModel):
     # classes with their Auto class).
     code_writer: ClassVar[Callable[[str | os.PathLike], object] | None] = None
 
-    def save_pretrained(self, save_directory: str | os.PathLike, *args, **kwargs) -> None:
-        """transformers' save_pretrained, plus the model code (see `code_writer`). With `push_to_hub=True` the folder
-        is saved first and then pushed with `push_to_hub`, so the upload holds the code too."""
-        push_to_hub = kwargs.pop("push_to_hub", False)
-        hub_kwargs = {key: kwargs.pop(key) for key in ("repo_id", "commit_message", "create_pr", "private")
-                      if key in kwargs}
-        super().save_pretrained(save_directory, *args, **kwargs)
-        is_main_process = kwargs.get("is_main_process", args[0] if args else True)
-        if (type(self).code_writer is not None and os.path.isdir(save_directory)
-                and self.should_save_on_this_rank(is_main_process)):
-            type(self).code_writer(save_directory)
-        if push_to_hub:
-            repo_id = hub_kwargs.pop("repo_id", os.path.basename(os.path.normpath(save_directory)))
-            self.push_to_hub(repo_id, token=kwargs.get("token"), **hub_kwargs)
+    def save_pretrained(self, save_directory: str | os.PathLike, is_main_process: bool = True, *args, **kwargs) -> None:
+        """transformers' save_pretrained (every argument passed through, positional ones too), plus the model code
+        (see `code_writer`) on the rank that saves."""
+        super().save_pretrained(save_directory, is_main_process, *args, **kwargs)
+        if self.should_save_on_this_rank(is_main_process):
+            self._write_code(save_directory)
+
+    def _upload_modified_files(self, working_dir: str | os.PathLike, *args, **kwargs):
+        """transformers' upload after `save_pretrained(push_to_hub=True)` and `push_to_hub()` (on the saving rank,
+        of the files the save touched): the code is written first, so it goes up with the weights."""
+        self._write_code(working_dir)
+        return super()._upload_modified_files(working_dir, *args, **kwargs)
+
+    def _write_code(self, folder: str | os.PathLike) -> None:
+        """The model code and `auto_map`, into a folder that holds a saved config (an adapter-only save of a
+        peft-wrapped model writes none, and carries no code)."""
+        if (type(self).code_writer is not None and not getattr(self, "_hf_peft_config_loaded", False)
+                and os.path.isfile(os.path.join(folder, "config.json"))):
+            type(self).code_writer(folder)
 
     @torch.no_grad()
     def _init_weights(self, module: torch.nn.Module) -> None:

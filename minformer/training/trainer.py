@@ -6,6 +6,7 @@ import shutil
 import warnings
 
 from transformers import Seq2SeqTrainer, Trainer
+from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, sort_checkpoints
 
 from ..atomic import delete_directory
@@ -36,11 +37,15 @@ class AtomicCheckpoints:
         finally:
             self.args.output_dir, self.args.save_total_limit = original_output_dir, original_limit
         self.accelerator.wait_for_everyone()  # every process has written its part (e.g. its RNG state)
+        staged, final = os.path.join(staging_root, name), os.path.join(run_dir, name)
+        if self.state.best_model_checkpoint == staged:  # transformers recorded where it wrote this one
+            self.state.best_model_checkpoint = final
+            if self.args.should_save:  # and the checkpoint's own record says where it will be
+                self.state.save_to_json(os.path.join(staged, TRAINER_STATE_NAME))
         if self.args.should_save:
-            final = os.path.join(run_dir, name)
             if os.path.isdir(final):
                 shutil.rmtree(final)
-            os.replace(os.path.join(staging_root, name), final)
+            os.replace(staged, final)
             self._retire_old_checkpoints(run_dir, staging_root)
             if not os.listdir(staging_root):
                 os.rmdir(staging_root)

@@ -175,6 +175,9 @@ model = AutoModelForCausalLM.from_pretrained(sys.argv[1])
 model.save_pretrained(sys.argv[2], push_to_hub=True, repo_id="user/saved-and-pushed")
 model.push_to_hub("user/pushed")
 AutoTokenizer.from_pretrained(sys.argv[1]).push_to_hub("user/pushed")
+# what is pushed is what was saved (shards, variant), and only from the rank that saves
+model.save_pretrained(sys.argv[2] + "-sharded", True, None, True, "40KB", "half", repo_id="user/sharded")
+model.save_pretrained(sys.argv[2] + "-rank1", is_main_process=False, push_to_hub=True, repo_id="user/rank1")
 """
 
 
@@ -188,5 +191,11 @@ def test_transformers_upload_paths_carry_the_code(hub, env, tiny_decoder, tmp_pa
         files = repo.commits[repo.branches["main"]]["files"]
         assert {"modeling_minformer_decoder.py", "configuration_minformer_decoder.py"} <= set(files), repo_id
         assert "AutoModelForCausalLM" in json.loads(files["config.json"])["auto_map"]
+    repo = hub.repos["user/sharded"]
+    pushed = repo.commits[repo.branches["main"]]["files"]
+    saved = {path.name for path in (tmp_path / "saved-sharded").iterdir()}
+    assert set(pushed) - {".gitattributes"} == saved
+    assert "model.safetensors.index.half.json" in saved and len([n for n in saved if n.endswith(".safetensors")]) > 1
+    assert "user/rank1" not in hub.repos and not list((tmp_path / "saved-rank1").glob("*.py"))
     remote = load_remote(env, tmp_path, "user/pushed")
     torch.testing.assert_close(remote["logits"], logits, atol=0, rtol=0)

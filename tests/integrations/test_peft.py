@@ -107,3 +107,36 @@ def test_prefix_tuning_of_encoders_needs_a_past_key_values_parameter():
     for model in (bert, minformer.MinformerEncoderForSequenceClassification(encoder_config(num_labels=3))):
         with pytest.raises(ValueError, match="does not support past key values"):
             peft.get_peft_model(model, config)(input_ids=IDS, attention_mask=MASK)
+
+
+def test_prefix_tuning_under_gradient_checkpointing_says_what_to_turn_off():
+    """transformers' checkpointed layers drop the cache that holds the prefix; GPT-2 then fails on a shape
+    mismatch, minformer names the cause and the fix."""
+    model = minformer.MinformerDecoderForCausalLM(decoder_config())
+    prefixed = peft.get_peft_model(model, peft.PrefixTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=4))
+    model.gradient_checkpointing_enable()
+    with pytest.raises(ValueError, match=r"gradient checkpointing on.*gradient_checkpointing_disable\(\)"):
+        train(prefixed, IDS, steps=1)
+    model.gradient_checkpointing_disable()
+    first, last = train(prefixed, IDS, steps=3)
+    assert last < first
+
+
+def test_an_adapter_added_with_transformers_saves_alone_and_reloads(tmp_path, monkeypatch):
+    """`model.add_adapter` (transformers' peft integration, used by sentence-transformers) saves only the adapter:
+    no config.json, so no model code either, and it loads back onto the base model."""
+    import transformers.integrations.peft as integration
+
+    if tuple(int(part) for part in peft.__version__.split(".")[:2]) < (0, 22):
+        # transformers 5.24 asks for peft>=0.22 here, newer than PyPI's newest (0.21.2); the calls it makes exist
+        monkeypatch.setattr(integration, "check_peft_version", lambda min_version: None)
+    model = minformer.MinformerDecoderForCausalLM(decoder_config())
+    model.save_pretrained(tmp_path / "base")
+    model.add_adapter(peft.LoraConfig(r=4, init_lora_weights=False))
+    expected = logits(model)
+    model.save_pretrained(tmp_path / "adapter")
+    saved = sorted(path.name for path in (tmp_path / "adapter").iterdir())
+    assert "adapter_config.json" in saved and "config.json" not in saved and not any(n.endswith(".py") for n in saved)
+    fresh = minformer.MinformerDecoderForCausalLM.from_pretrained(tmp_path / "base")
+    fresh.load_adapter(tmp_path / "adapter")
+    torch.testing.assert_close(logits(fresh), expected, rtol=0, atol=1e-6)

@@ -84,7 +84,9 @@ def test_a_non_main_process_writes_no_code(tmp_path):
 
 
 def test_training_runs_and_their_checkpoints_are_self_contained(tiny_decoder):
-    for folder in [tiny_decoder, *tiny_decoder.glob("checkpoint-*")]:
+    checkpoints = list(tiny_decoder.glob("checkpoint-*"))
+    assert checkpoints
+    for folder in [tiny_decoder, *checkpoints]:
         config = json.loads((folder / "config.json").read_text())
         assert "AutoModelForCausalLM" in config["auto_map"], folder
         assert (folder / "modeling_minformer_decoder.py").is_file(), folder

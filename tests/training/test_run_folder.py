@@ -127,3 +127,34 @@ def test_rotating_checkpoints_never_leaves_a_half_deleted_one(tmp_path, monkeypa
     for path, checkpoints in retired:
         assert trainer_module.STAGING in path and all(checkpoints.values()), (path, checkpoints)
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint-4"]
+
+
+def test_the_best_checkpoint_is_recorded_where_it_ends_up(tmp_path):
+    """With metric_for_best_model, transformers records the best checkpoint's path as it writes it (under staging);
+    the record must name the checkpoint-N it is renamed to, so rotation keeps it and load_best_model_at_end finds it."""
+    import torch
+    from transformers import TrainerCallback, TrainingArguments
+
+    import minformer
+    from minformer.training import trainer as trainer_module
+    from tests.conftest import decoder_config
+
+    class WorseAfterTwoSteps(TrainerCallback):  # step 2's evaluation is the best one
+        def on_evaluate(self, args, state, control, metrics, **kwargs):
+            metrics["eval_loss"] = abs(state.global_step - 2)
+
+    run_dir = tmp_path / "run"
+    ids = torch.randint(3, 97, (8, 12))
+    data = [{"input_ids": row, "labels": row} for row in ids]
+    args = TrainingArguments(output_dir=str(run_dir), max_steps=5, save_steps=1, eval_steps=1, eval_strategy="steps",
+                             save_total_limit=1, load_best_model_at_end=True, metric_for_best_model="loss",
+                             per_device_train_batch_size=2, use_cpu=True, report_to=[])
+    trainer = trainer_module.MinformerTrainer(model=minformer.MinformerDecoderForCausalLM(decoder_config()),
+                                              args=args, train_dataset=data, eval_dataset=data[:2],
+                                              callbacks=[WorseAfterTwoSteps()])
+    trainer.train()
+    best = str(run_dir / "checkpoint-2")
+    assert trainer.state.best_model_checkpoint == best
+    # rotation kept the best through steps 3-5; at the end transformers deletes the last one (save_total_limit=1)
+    assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint-2"]
+    assert json.loads((run_dir / "checkpoint-2" / "trainer_state.json").read_text())["best_model_checkpoint"] == best
