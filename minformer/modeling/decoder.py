@@ -188,21 +188,26 @@ class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel)
         self.score = LastTokenClassificationHead(config)
         self.post_init()
 
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
     @can_return_tuple
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
+        cache: Cache | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> SequenceClassifierOutputWithPast:
+        """Classifies each text. A `cache` given is continued from and returned (as GPT-2's and Llama's classifiers
+        do); none is made unless `use_cache=True`, since classifying needs no decoding state."""
         outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                             inputs_embeds=inputs_embeds, use_cache=False, **kwargs)
+                             cache=cache, inputs_embeds=inputs_embeds, use_cache=bool(use_cache), **kwargs)
         logits = self.score(outputs.last_hidden_state, attention_mask)  # (B, L)
         loss = None
         if labels is not None:
             loss = self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
-        return SequenceClassifierOutputWithPast(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
-                                                attentions=outputs.attentions)
+        return SequenceClassifierOutputWithPast(loss=loss, logits=logits, cache=outputs.cache,
+                                                hidden_states=outputs.hidden_states, attentions=outputs.attentions)

@@ -81,7 +81,8 @@ class LastTokenClassificationHead(nn.Linear):
         B, T, _ = hidden_states.shape
         if attention_mask is not None:  # the last real token, whether padding is on the left or the right
             positions = torch.arange(T, device=hidden_states.device)
-            last = (positions * attention_mask.to(hidden_states.device)).argmax(-1)  # (B,)
+            current = attention_mask[:, -T:]  # (B, T): with a cache the mask covers the past tokens too
+            last = (positions * current.to(hidden_states.device)).argmax(-1)  # (B,)
         else:
             last = torch.full((B,), T - 1, device=hidden_states.device)
         return super().forward(hidden_states[torch.arange(B, device=hidden_states.device), last])  # (B, L)
