@@ -85,6 +85,15 @@ class MinformerConfig(PreTrainedConfig):
         return {f"stack.layers.*.{sublayer}.{projection}": "rowwise" if projection in ("o_proj", "down_proj")
                 else "colwise" for sublayer, projections in sublayers.items() for projection in projections}
 
+    @base_model_tp_plan.setter
+    def base_model_tp_plan(self, plan: dict[str, str]) -> None:
+        """The plan follows from the architecture. transformers before 5.24 adds a top-level `embed_tokens` entry
+        for tied embeddings, a module minformer does not have (its embeddings sit in `embeddings`): that one is
+        ignored; any other change is refused."""
+        if {key: value for key, value in plan.items() if key != "embed_tokens"} != self.base_model_tp_plan:
+            raise ValueError("base_model_tp_plan follows from the architecture (mlp_type, add_cross_attention) and "
+                             "cannot be set; pass tp_plan=<your plan> to from_pretrained instead.")
+
     def validate_architecture(self) -> None:
         """Part of `@strict` validation: a ValueError naming the field and the fix if this config cannot build a
         model."""

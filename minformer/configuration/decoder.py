@@ -10,7 +10,7 @@ class MinformerDecoderConfig(MinformerConfig):
     """Configuration of `MinformerDecoderModel` and `MinformerDecoderForCausalLM`."""
 
     model_type = "minformer_decoder"
-    keys_to_ignore_at_inference = ["cache"]
+    keys_to_ignore_at_inference = ["cache", "past_key_values"]  # the name from transformers 5.24 on, and before
 
     is_decoder: bool = True  # causal self-attention; must stay True
     use_cache: bool = True  # return the key/value cache from forward, used by generate()

