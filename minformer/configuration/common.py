@@ -1,8 +1,8 @@
 """The fields the encoder and decoder share, and the checks that make a bad config fail.
 
 A config is a `transformers` 5.x dataclass config: annotated class attributes are its fields. Validation goes through
-`transformers`' own hooks, as `LlamaConfig` does: `@strict` type-checks every field on assignment, `interval()`
-bounds the probabilities, and `validate_architecture()` runs at construction, on `config.validate()` and in
+`transformers`' own hooks, as `LlamaConfig` does: `@strict` type-checks every field on assignment, a field
+validator bounds the probabilities, and `validate_architecture()` runs at construction, on `config.validate()` and in
 `save_pretrained`, raising a `ValueError` that names the field and the fix.
 """
 
@@ -13,7 +13,7 @@ from transformers.activations import ACT2FN
 # huggingface_hub's `strict`, as transformers applies it to PreTrainedConfig; imported through transformers so that
 # the exported remote code (hub/remote_code.py) needs nothing beyond torch and transformers
 from transformers.configuration_utils import PreTrainedConfig, strict
-from transformers.utils.type_validators import interval
+from transformers.utils.type_validators import as_validated_field
 
 POSITION_EMBEDDING_TYPES = ("sinusoidal", "learned", "rope")
 NORM_TYPES = ("layernorm", "rmsnorm")
@@ -23,7 +23,14 @@ FFN_EXPANSION = 4  # intermediate_size defaults to 4·hidden_size, as in "Attent
 POSITIVE_INTEGERS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
                      "max_position_embeddings", "attention_query_chunk_size", "attention_key_chunk_size")
 POSITIVE_NUMBERS = ("layer_norm_eps", "rope_theta", "initializer_range")
-probability = interval(min=0.0, max=1.0, exclude_max=True)  # a dropout rate: [0, 1)
+
+
+@as_validated_field
+def probability(value: float | int) -> None:
+    """A dropout rate: [0, 1), in the words of transformers' `interval()` (whose lower bound 0.0 transformers 5.16
+    ignores: it reads `min or -inf`)."""
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"Value must be greater or equal to 0.0 and smaller than 1.0, got {value}.")
 
 
 @strict

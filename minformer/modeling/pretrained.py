@@ -47,6 +47,12 @@ class MinformerPreTrainedModel(PreTrainedModel):
     def save_pretrained(self, save_directory: str | os.PathLike, is_main_process: bool = True, *args, **kwargs) -> None:
         """transformers' save_pretrained (every argument passed through, positional ones too), plus the model code
         (see `code_writer`) on the rank that saves."""
+        if not self.should_save_on_this_rank(is_main_process):
+            # transformers before 5.24 creates the Hub repo and uploads from every process asked to push
+            if len(args) > 1:  # (state_dict, push_to_hub, ...)
+                args = (args[0], False, *args[2:])
+            else:
+                kwargs["push_to_hub"] = False
         super().save_pretrained(save_directory, is_main_process, *args, **kwargs)
         if self.should_save_on_this_rank(is_main_process):
             self._write_code(save_directory)

@@ -36,8 +36,7 @@ def seq2seq_from_configs(encoder_config: MinformerEncoderConfig, decoder_config:
     """A new encoder–decoder model; the decoder gets cross-attention (is_decoder and add_cross_attention)."""
     if not isinstance(encoder_config, MinformerEncoderConfig) or not isinstance(decoder_config, MinformerDecoderConfig):
         raise TypeError("seq2seq_from_configs needs a MinformerEncoderConfig and a MinformerDecoderConfig.")
-    decoder_config.add_cross_attention = True
-    config = EncoderDecoderConfig(encoder=encoder_config, decoder=decoder_config)
+    config = EncoderDecoderConfig.from_encoder_decoder_configs(encoder_config, decoder_config)
     return configure_for_generation(EncoderDecoderModel(config=config), tokenizer)
 
 
