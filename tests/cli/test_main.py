@@ -7,6 +7,7 @@ import torch
 
 import minformer
 from minformer.cli.main import main
+from tests.warm_cli import run_minformer
 
 
 def run(*args):
@@ -17,7 +18,7 @@ def run(*args):
 def test_version_and_help():
     version = run("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"minformer {minformer.__version__}"
-    helped = run("--help")
+    helped = run_minformer(["--help"])
     assert helped.returncode == 0 and "usage: minformer" in helped.stdout and "backends" in helped.stdout
 
 

@@ -1,5 +1,6 @@
 """Every user mistake, run through the real command line in a fresh process: exit code 2, one line on stderr naming
 the fault (no traceback), and every file in the working folder byte-identical afterwards (decoys included).
+The processes are forked from a warm one (tests/warm_cli.py); one case also runs cold, and must give the same.
 
 Each row of CASES is (name, setup, command, words the error must contain). `setup(workspace)` builds what the command
 needs inside the workspace; the workspace is the command's current directory and holds decoy files of the user's.
@@ -7,7 +8,6 @@ needs inside the workspace; the workspace is the command's current directory and
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,21 +15,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.warm_cli import quiet_env, run_minformer
+
 TINY = ["--hidden-size", "32", "--num-layers", "1", "--num-heads", "2", "--intermediate-size", "64",
         "--block-size", "32", "--vocab-size", "300"]
 QUICK = ["--max-steps", "2", "--batch-size", "4"]
 PARAGRAPHS = "".join(f"Paragraph {i} of the user's own corpus, with a few words in it.\n\n" for i in range(80))
 
 
-def quiet_env(**extra: str) -> dict:
-    """The test environment, offline, with progress bars off (they are not messages) and a fake HOME."""
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-            "TRANSFORMERS_VERBOSITY": "error", "TOKENIZERS_PARALLELISM": "false", **extra}
-
-
 def run_cli(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return run_minformer(args, cwd, env or quiet_env(HOME=str(cwd / "home")), timeout)
+
+
+def run_cold(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m minformer.cli.main ARGS` started from nothing, as the user's shell starts it."""
     return subprocess.run([sys.executable, "-m", "minformer.cli.main", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=env or quiet_env(HOME=str(cwd / "home")))
+                          text=True, timeout=300, env=env or quiet_env(HOME=str(cwd / "home")))
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -263,8 +264,16 @@ def test_mistake_gets_one_line_and_changes_nothing(name, setup, command, words, 
     assert tree(workspace) == before
 
 
+def test_a_cold_start_gives_what_the_warm_one_gives(workspace, tiny_decoder):
+    copy_model(tiny_decoder, workspace, "dec")
+    edit_json(workspace / "dec" / "config.json", lambda c: c.__setitem__("hidden_size", 31))
+    cold, warm = (run(["generate", "dec", "Return the"], workspace) for run in (run_cold, run_cli))
+    assert (cold.returncode, cold.stdout, cold.stderr) == (warm.returncode, warm.stdout, warm.stderr)
+    assert cold.returncode == 2 and "hidden_size (31)" in cold.stderr
+
+
 def test_debug_shows_the_traceback(workspace):
-    result = run_cli(pretrain("--max-steps", "0", "--debug"), workspace)
+    result = run_cold(pretrain("--max-steps", "0", "--debug"), workspace)
     assert result.returncode != 0 and "Traceback" in result.stderr and "--max-steps must be" in result.stderr
     env = quiet_env(HOME=str(workspace / "home"), MINFORMER_DEBUG="1")
     assert "Traceback" in run_cli(pretrain("--max-steps", "0"), workspace, env).stderr

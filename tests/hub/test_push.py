@@ -14,6 +14,7 @@ import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.hub.fake_hub import FakeHub
+from tests.warm_cli import run_minformer
 from tests.without_minformer import run_without_minformer
 
 TOKEN = "hf_test_token_0123456789"
@@ -40,19 +41,24 @@ def hub():
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def hf_home(tmp_path_factory):
+    """One HF_HOME for the module, so that its commands share one warm command-line process (tests/warm_cli.py)."""
+    return tmp_path_factory.mktemp("hf-home")
+
+
 @pytest.fixture
-def env(hub, tmp_path):
+def env(hub, hf_home):
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("HF_", "HUGGING", "TRANSFORMERS_OFFLINE"))}
-    environment.update(HF_ENDPOINT=hub.url, HF_TOKEN=TOKEN, HF_HOME=str(tmp_path / "hf-home"),
+    environment.update(HF_ENDPOINT=hub.url, HF_TOKEN=TOKEN, HF_HOME=str(hf_home),
                        HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_TELEMETRY="1", NO_PROXY="127.0.0.1,localhost",
                        no_proxy="127.0.0.1,localhost", TOKENIZERS_PARALLELISM="false")
     return environment
 
 
 def cli(env, *args):
-    return subprocess.run([sys.executable, "-m", "minformer.cli.main", *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return run_minformer(list(args), env=env)
 
 
 def load_remote(env, tmp_path, repo, revision=""):

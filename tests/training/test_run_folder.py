@@ -14,8 +14,9 @@ import pytest
 from minformer.errors import UserError
 from minformer.outputs import output_lock
 from minformer.tokenization.training import MAX_WORD_CHARS, split_long_runs
-from tests.cli.test_user_mistakes import quiet_env, tree
+from tests.cli.test_user_mistakes import tree
 from tests.training.conftest import TINY_MODEL, TINY_RUN
+from tests.warm_cli import quiet_env, run_minformer
 
 
 def command(output: Path, steps: int, *extra: str) -> list[str]:
@@ -39,7 +40,7 @@ def test_ctrl_c_keeps_the_old_run_and_the_last_checkpoint_and_resume_finishes(ti
 
     run = Path(shutil.copytree(tiny_decoder, tmp_path / "run"))
     before = tree(run)
-    process = start(command(run, 600, "--overwrite"), tmp_path)
+    process = start(command(run, 120, "--overwrite"), tmp_path)
     partial = tmp_path / "run.partial"
     deadline = time.time() + 240
     while not any(partial.glob("checkpoint-*")) and process.poll() is None and time.time() < deadline:
@@ -53,11 +54,10 @@ def test_ctrl_c_keeps_the_old_run_and_the_last_checkpoint_and_resume_finishes(ti
     assert tree(run) == before  # --overwrite replaces the old run only when the new one is complete
     assert any(partial.glob("checkpoint-*")) and not (tmp_path / ".run.lock").exists()
 
-    resumed = subprocess.run(command(run, 600, "--resume"), cwd=tmp_path, capture_output=True, text=True,
-                             env=quiet_env(), timeout=600)
+    resumed = run_minformer(command(run, 120, "--resume")[3:], tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert final_step(run) == 600 and not partial.exists()
-    assert (run / "model.safetensors").is_file() and json.loads((run / "summary.json").read_text())["steps"] == 600
+    assert final_step(run) == 120 and not partial.exists()
+    assert (run / "model.safetensors").is_file() and json.loads((run / "summary.json").read_text())["steps"] == 120
 
 
 def test_two_runs_into_one_folder_one_is_refused_the_other_is_intact(tmp_path):
