@@ -50,7 +50,7 @@ for line in sys.stdin:
 """
 
 PER_COMMAND = ("HOME", "PYTEST_CURRENT_TEST")
-MAX_SERVERS = 3
+MAX_SERVERS = 4  # each holds torch and transformers in memory (~0.6 GB)
 
 
 def quiet_env(**extra: str) -> dict:
