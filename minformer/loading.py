@@ -98,9 +98,10 @@ def load_pretrained(model_class, model: str | Path, families: tuple[str, ...] = 
     return load_weights(model_class, model, **kwargs), tokenizer
 
 
-def check_checkpoint(checkpoint: str | Path) -> None:
+def check_checkpoint(checkpoint: str | Path, optimizer: str | None = None) -> None:
     """Read every file the Trainer resumes from, so that a damaged checkpoint is named before training starts
-    (its weights, optimizer and scheduler state, RNG state and trainer_state.json)."""
+    (its weights, optimizer and scheduler state, RNG state and trainer_state.json), and, given `optimizer`
+    ("adamw" or "muon"), that its optimizer state is of that optimizer."""
     import torch
     from safetensors.torch import load_file
     from transformers.trainer_pt_utils import safe_globals  # the numpy types in rng_state.pth, as the Trainer allows
@@ -114,7 +115,12 @@ def check_checkpoint(checkpoint: str | Path) -> None:
                 load_file(file)
             elif name.endswith((".pt", ".pth")):
                 with safe_globals():
-                    torch.load(file, map_location="cpu", weights_only=True)
+                    state = torch.load(file, map_location="cpu", weights_only=True)
+                if name == "optimizer.pt" and optimizer is not None:
+                    saved = "muon" if any(group.get("muon") for group in state["param_groups"]) else "adamw"
+                    if saved != optimizer:
+                        raise UserError(f"{path} was trained with --optimizer {saved}, not {optimizer}: resume with "
+                                        f"--optimizer {saved}, or start again with --overwrite.")
             elif name == "trainer_state.json":
                 json.loads(file.read_text())["global_step"]
     if not (path / "trainer_state.json").is_file():

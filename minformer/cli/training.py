@@ -22,6 +22,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max
     group.add_argument("--gradient-accumulation-steps", "--gradient-accumulation", dest="gradient_accumulation_steps",
                        metavar="N", type=int, default=1, help="micro-batches per step (default 1)")
     group.add_argument("--learning-rate", type=float, default=learning_rate, help=f"peak (default {learning_rate})")
+    group.add_argument("--optimizer", choices=("adamw", "muon"), default="adamw",
+                       help="adamw, or muon: Muon for the blocks' weight matrices and AdamW for the rest (default adamw)")
     group.add_argument("--eval-steps", type=int, default=50, help="evaluate every N steps (default 50)")
     group.add_argument("--logging-steps", type=int, default=10, help="print the loss every N steps (default 10)")
     group.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps (default 100)")

@@ -42,7 +42,7 @@ class MinformerConfig(PreTrainedConfig):
     num_hidden_layers: int = 4  # number of stacked blocks
     num_attention_heads: int = 4  # nh: heads per attention layer; head size hs = C // nh
     intermediate_size: int | None = None  # feed-forward width; None means 4·C
-    hidden_act: str = "gelu"  # any `transformers` activation name: "gelu", "gelu_new" (GPT-2), "silu", "relu", ...
+    hidden_act: str = "gelu"  # any `transformers` activation name: "gelu", "gelu_new" (GPT-2), "silu", "relu2" (ReLU²), ...
     mlp_type: str = "mlp"  # "mlp": W2·act(W1·x); "glu": W2·(act(Wg·x) ⊙ W1·x), i.e. SwiGLU with hidden_act="silu"
     position_embedding_type: str = "rope"  # "sinusoidal" (Vaswani et al.), "learned" (GPT-2/BERT), "rope" (Su et al.)
     max_position_embeddings: int = 1024  # longest input; enforced for "learned" positions (the table has this many rows)
@@ -53,6 +53,7 @@ class MinformerConfig(PreTrainedConfig):
     embedding_norm: bool = False  # a norm right after the embeddings (BERT)
     type_vocab_size: int = 0  # segment (token-type) embeddings, 2 for BERT; 0 means none (always 0 in a decoder)
     add_cross_attention: bool = False  # a cross-attention sublayer in every block (the decoder of a seq2seq model)
+    qk_norm: bool = False  # RMSNorm on each head's queries and keys before the dot product (Dehghani et al., 2023)
     attention_bias: bool = True  # biases in the q/k/v/o projections
     mlp_bias: bool = True  # biases in the feed-forward projections
     hidden_dropout_prob: float | int = probability(default=0.0)  # on the embeddings and on every residual branch
@@ -60,7 +61,9 @@ class MinformerConfig(PreTrainedConfig):
     attention_query_chunk_size: int = 512  # `chunked` backend: queries per chunk (memory ~ query x key chunk)
     attention_key_chunk_size: int = 512  # `chunked` backend: keys per chunk
     initializer_range: float | int = 0.02  # std of the normal initialisation
+    zero_init_residual: bool = False  # o_proj and down_proj start at zero: every block starts as the identity
     tie_word_embeddings: bool = True  # output projection shares the token-embedding matrix
+    final_logit_softcapping: float | int | None = None  # LM logits -> cap·tanh(logits/cap) (Gemma 2); None: off
     pad_token_id: int | None = None
     bos_token_id: int | None = None
     eos_token_id: int | list[int] | None = None
@@ -128,6 +131,9 @@ class MinformerConfig(PreTrainedConfig):
             )
         if self.position_embedding_type == "sinusoidal" and self.hidden_size % 2:
             raise ValueError(f"{name}: sinusoidal positions need an even hidden_size, got {self.hidden_size}.")
+        cap = self.final_logit_softcapping
+        if cap is not None and (isinstance(cap, bool) or not math.isfinite(cap) or cap <= 0):
+            raise ValueError(f"{name}: final_logit_softcapping must be a finite positive number or None, got {cap!r}.")
         if self.type_vocab_size < 0:
             raise ValueError(f"{name}: type_vocab_size must be >= 0, got {self.type_vocab_size}.")
         for field in POSITIVE_NUMBERS:

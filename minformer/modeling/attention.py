@@ -20,6 +20,7 @@ from transformers.utils import TransformersKwargs
 
 from ..configuration.common import MinformerConfig
 from .cache_name import updated_by_attention
+from .norm import build_head_norm
 from .positions import apply_rotary
 
 
@@ -68,6 +69,7 @@ class MultiHeadAttention(nn.Module):
         self.v_proj = nn.Linear(C, C, bias=bias)
         self.o_proj = nn.Linear(C, C, bias=bias)
         self.o_proj.is_residual_projection = True  # scaled initialisation (pretrained.py)
+        self.q_norm, self.k_norm = build_head_norm(config), build_head_norm(config)  # identities unless qk_norm
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, nh, T, hs)
         # -1, not num_heads: under tensor parallelism each process holds only its share of the heads
@@ -77,7 +79,7 @@ class MultiHeadAttention(nn.Module):
         self, hidden_states: torch.Tensor, rotary_angles: tuple[torch.Tensor, torch.Tensor] | None, cache: Cache | None,
         kwargs: dict,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        key = self._split_heads(self.k_proj(hidden_states))  # (B, nh, T, hs)
+        key = self.k_norm(self._split_heads(self.k_proj(hidden_states)))  # (B, nh, T, hs)
         value = self._split_heads(self.v_proj(hidden_states))
         if rotary_angles is not None:
             key = apply_rotary(key, *rotary_angles)
@@ -96,7 +98,7 @@ class MultiHeadAttention(nn.Module):
         if isinstance(cache, EncoderDecoderCache) and cache.is_updated.get(self.layer_idx):
             layer = cache.cross_attention_cache.layers[self.layer_idx]
             return layer.keys, layer.values
-        key = self._split_heads(self.k_proj(key_value_states))  # (B, nh, S, hs)
+        key = self.k_norm(self._split_heads(self.k_proj(key_value_states)))  # (B, nh, S, hs)
         value = self._split_heads(self.v_proj(key_value_states))
         if isinstance(cache, EncoderDecoderCache):
             key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
@@ -114,7 +116,7 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """hidden_states (B, T, C) -> output (B, T, C) and the attention weights (eager only, else None)."""
         B, T, _ = hidden_states.shape
-        query = self._split_heads(self.q_proj(hidden_states))  # (B, nh, T, hs)
+        query = self.q_norm(self._split_heads(self.q_proj(hidden_states)))  # (B, nh, T, hs)
         if self.is_cross_attention:
             key, value = self._cross_attention_kv(key_value_states, cache)
         else:

@@ -19,7 +19,7 @@ from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.encoder import MinformerEncoderConfig
 from .embeddings import Embeddings
-from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead
+from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead, soft_cap
 from .pretrained import MinformerPreTrainedModel
 from .stack import BlockStack
 
@@ -133,7 +133,8 @@ class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
         return hidden_states[labelled], labels[labelled]  # (N, C), (N,)
 
     def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.lm_head(hidden_states)  # (B, T, V), or (N, V) with sparse prediction
+        # (B, T, V), or (N, V) with sparse prediction
+        return soft_cap(self.lm_head(hidden_states), self.config.final_logit_softcapping)
 
     def head_loss(
         self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]

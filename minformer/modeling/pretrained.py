@@ -74,12 +74,17 @@ class MinformerPreTrainedModel(PreTrainedModel):
     def _init_weights(self, module: torch.nn.Module) -> None:
         """Normal(0, initializer_range) everywhere (transformers' default), except the projections that write into
         the residual stream (`o_proj`, `down_proj`, marked `is_residual_projection`): std / sqrt(2·N), so the
-        stream's variance does not grow with depth (GPT-2, Radford et al. 2019, §2.3). The mark sits on the Linear
-        itself because transformers never calls this hook on custom-code modules without parameters of their own."""
+        stream's variance does not grow with depth (GPT-2, Radford et al. 2019, §2.3), or zero with
+        `zero_init_residual` (each block starts as the identity, as in the NanoGPT speedrun). The mark sits on the
+        Linear itself because transformers never calls this hook on custom-code modules without parameters of their
+        own."""
         super()._init_weights(module)
         if isinstance(module, torch.nn.Linear) and getattr(module, "is_residual_projection", False):
-            std = self.config.initializer_range / math.sqrt(2 * self.config.num_hidden_layers)
-            init.normal_(module.weight, mean=0.0, std=std)
+            if self.config.zero_init_residual:
+                init.zeros_(module.weight)
+            else:
+                std = self.config.initializer_range / math.sqrt(2 * self.config.num_hidden_layers)
+                init.normal_(module.weight, mean=0.0, std=std)
 
     def get_correct_attn_implementation(self, requested_attention: str | None, is_init_check: bool = False) -> str:
         check_attention_backend(requested_attention)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import UserError
 from ..validation import check_positive_float, check_positive_int
+from .optimizers import OPTIMIZERS
 
 # RunOptions fields that must be positive integers, and the flags that set them
 POSITIVE_COUNTS = {"max_steps": "--max-steps", "batch_size": "--batch-size",
@@ -26,6 +27,7 @@ class RunOptions:
     learning_rate: float = 1e-3
     warmup_ratio: float = 0.05
     weight_decay: float = 0.01
+    optimizer: str = "adamw"  # or "muon": Muon for the blocks' weight matrices, AdamW for the rest (optimizers.py)
     eval_steps: int = 50
     logging_steps: int = 10
     save_steps: int = 100
@@ -46,6 +48,8 @@ class RunOptions:
         if not 0 <= self.warmup_ratio < 1 or not 0 <= self.weight_decay < 1:
             raise UserError(f"warmup_ratio and weight_decay must be in [0, 1), got {self.warmup_ratio} and "
                             f"{self.weight_decay}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise UserError(f"unknown --optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}.")
         if self.attn_implementation is not None:
             from ..modeling.attention_backends import check_attention_backend
 

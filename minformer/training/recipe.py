@@ -18,6 +18,7 @@ from ..data import SourceOptions
 from ..run_summary import RunSummary, Score, format_summary
 from .arguments import hardware, training_arguments
 from .denormals import flushed_denormals
+from .optimizers import optimizer_cls_and_kwargs
 from .options import RunOptions
 from .run_folder import RunFolder, claimed_run
 from .run_report import plot_losses
@@ -104,6 +105,7 @@ def run_recipe(recipe: Recipe) -> dict:
         trainer = recipe.trainer_class(
             model=setup.model, args=args, train_dataset=setup.train_dataset, eval_dataset=setup.eval_dataset,
             data_collator=setup.data_collator, processing_class=setup.tokenizer, compute_metrics=setup.compute_metrics,
+            optimizer_cls_and_kwargs=optimizer_cls_and_kwargs(run.optimizer, args),
         )
         with flushed_denormals():
             train_seconds = trainer.train(resume_from_checkpoint=folder.checkpoint).metrics["train_runtime"]

@@ -126,7 +126,7 @@ def claimed_run(run: RunOptions, inputs: Iterable[str | Path | None] = ()) -> It
     with output_lock(output):
         folder = _plan(run, output)
         if folder.checkpoint:
-            check_checkpoint(folder.checkpoint)
+            check_checkpoint(folder.checkpoint, run.optimizer)
         try:
             yield folder
         except KeyboardInterrupt:

@@ -215,6 +215,7 @@ CASES = [
     ("max-steps-negative", None, pretrain("--max-steps", "-5"), ["--max-steps must be a positive integer, got -5"]),
     ("max-steps-zero", None, pretrain("--max-steps", "0"), ["--max-steps must be a positive integer, got 0"]),
     ("learning-rate-nan", None, pretrain("--learning-rate", "nan"), ["--learning-rate must be a finite positive"]),
+    ("unknown-optimizer", None, pretrain("--optimizer", "sgd"), ["--optimizer", "invalid choice: 'sgd'"]),
     ("scaling-batch-size-0", None, ["scaling", "corpus.txt", "--batch-size", "0", "--output", "runs/scaling"],
      ["--batch-size must be a positive integer"]),
     ("backends-length-0", lambda w, d, e: copy_model(d, w, "dec"), ["backends", "--check", "dec", "--length", "0"],

@@ -21,8 +21,9 @@ def attend(attention, queries_from, keys_from, angles, allowed):
     def heads(x):  # (B, T, C) -> (B, nh, T, hs)
         return x.reshape(x.shape[0], x.shape[1], nh, hs).transpose(1, 2)
 
-    q = heads(attention.q_proj(queries_from))
-    k, v = heads(attention.k_proj(keys_from)), heads(attention.v_proj(keys_from))
+    # the per-head query/key norms are identities unless qk_norm (their formula: test_recipe_components.py)
+    q = attention.q_norm(heads(attention.q_proj(queries_from)))
+    k, v = attention.k_norm(heads(attention.k_proj(keys_from))), heads(attention.v_proj(keys_from))
     if angles is not None:
         q, k = apply_rotary(q, *angles), apply_rotary(k, *angles)
     scores = (q @ k.transpose(-1, -2)) / hs**0.5

@@ -9,7 +9,7 @@ import transformers
 
 import minformer
 from minformer.hub.remote_code import AUTO_MAP
-from tests.conftest import decoder_config, encoder_config
+from tests.conftest import VARIANTS, decoder_config, encoder_config
 from tests.without_minformer import run_without_minformer
 
 IDS = torch.tensor([[5, 17, 42, 9, 3, 77, 21, 8]])
@@ -34,6 +34,7 @@ for key, (auto_name, folder) in heads.items():
 torch.save(logits, out)
 """
 
+RECIPE = VARIANTS["rope-qknorm-relu2-untied-softcap"]  # the code paths of every optional component
 FAMILIES = {"minformer_encoder": (encoder_config, "MinformerEncoder"),
             "minformer_decoder": (decoder_config, "MinformerDecoder")}
 
@@ -49,7 +50,7 @@ def test_every_head_loads_without_minformer_and_saves_on(tmp_path):
     for model_type, (make_config, _) in FAMILIES.items():
         for auto, model_class in models_of(model_type):
             key = f"{model_type}-{auto}"
-            model = model_class(make_config(num_labels=3)).eval()
+            model = model_class(make_config(num_labels=3, **RECIPE)).eval()
             folder = tmp_path / key
             model.save_pretrained(folder)
             with torch.no_grad():

@@ -1,5 +1,5 @@
 """A run killed at any point resumes to the same final step; the same command runs under torchrun with 2 processes
-(gloo on CPU) and matches a 1-process run with the same global batch."""
+(gloo on CPU) and matches a 1-process run with the same global batch (with Muon), and under accelerate launch."""
 
 import json
 import os
@@ -55,7 +55,8 @@ def free_port() -> int:
 
 
 def test_torchrun_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
-    common = ["--logging-steps", "1", "--eval-steps", "1000", "--learning-rate", "1e-3"]
+    # with Muon (each process orthogonalises the same all-reduced gradients); AdamW runs in two processes below
+    common = ["--logging-steps", "1", "--eval-steps", "1000", "--learning-rate", "1e-3", "--optimizer", "muon"]
     one = tmp_path / "one"
     assert main(pretrain_args("decoder", one, steps=4, extra=[*common, "--batch-size", "8"])) == 0
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -1,0 +1,119 @@
+"""The training recipe's optional components, each against its formula computed by hand in float64: QK-norm, ReLU²,
+zero-initialised residual projections, soft-capped logits, untied embeddings. (Their exactness under every attention
+backend, save/load and remote code comes from the "rope-qknorm-relu2-untied-softcap" variant in tests/conftest.py.)"""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import minformer
+from tests.conftest import decoder_config, encoder_config
+
+
+def test_qk_norm_is_rmsnorm_of_each_heads_queries_and_keys_before_the_dot_product():
+    model = minformer.MinformerDecoderModel(decoder_config(qk_norm=True, position_embedding_type="learned",
+                                                           attn_implementation="eager")).double().eval()
+    attention = model.stack.layers[0].self_attn
+    with torch.no_grad():
+        attention.q_norm.weight.uniform_(0.5, 1.5)
+        attention.k_norm.weight.uniform_(0.5, 1.5)
+    x = torch.randn(2, 7, 32, dtype=torch.float64)
+    nh, hs = 4, 8
+
+    def heads(projection, norm):
+        h = projection(x).view(2, 7, nh, hs).transpose(1, 2)  # (B, nh, T, hs)
+        return h / h.pow(2).mean(-1, keepdim=True).add(model.config.layer_norm_eps).sqrt() * norm.weight
+
+    q, k = heads(attention.q_proj, attention.q_norm), heads(attention.k_proj, attention.k_norm)
+    v = attention.v_proj(x).view(2, 7, nh, hs).transpose(1, 2)
+    causal = torch.ones(7, 7, dtype=torch.bool).tril()
+    weights = torch.softmax((q @ k.transpose(-1, -2) / hs**0.5).masked_fill(~causal, float("-inf")), -1)
+    expected = attention.o_proj((weights @ v).transpose(1, 2).reshape(2, 7, 32))
+    with torch.no_grad():
+        actual, maps = attention(x, attention_mask=causal[None, None])
+    # eager takes its softmax in float32 (as transformers' models do): float32 accuracy, not float64's
+    torch.testing.assert_close(actual, expected, rtol=0, atol=1e-6)
+    torch.testing.assert_close(maps, weights, rtol=0, atol=1e-6)
+
+
+def test_relu2_is_the_square_of_relu():
+    mlp = minformer.MinformerDecoderModel(decoder_config(hidden_act="relu2")).double().stack.layers[0].mlp
+    x = torch.randn(3, 5, 32, dtype=torch.float64)
+    torch.testing.assert_close(mlp(x), mlp.down_proj(F.relu(mlp.up_proj(x)) ** 2), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("family", ["decoder", "encoder"])
+def test_zero_init_residual_starts_every_block_as_the_identity_and_then_trains(family):
+    if family == "decoder":
+        model_class, make_config = minformer.MinformerDecoderForCausalLM, decoder_config
+    else:
+        model_class, make_config = minformer.MinformerEncoderForMaskedLM, encoder_config
+    model = model_class(make_config(zero_init_residual=True))
+    projections = [layer.self_attn.o_proj.weight for layer in model.model.stack.layers] + [
+        layer.mlp.down_proj.weight for layer in model.model.stack.layers]
+    assert all(torch.count_nonzero(weight) == 0 for weight in projections)
+    ids = torch.randint(3, 97, (2, 10))
+    outputs = model.model(ids, output_hidden_states=True).hidden_states
+    for before, after in zip(outputs[:-2], outputs[1:-1]):  # each block adds nothing to the residual stream
+        torch.testing.assert_close(after, before, rtol=0, atol=0)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(3):
+        loss = model(ids, labels=ids).loss
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    assert all(torch.count_nonzero(weight) > 0 for weight in projections) and losses[-1] < losses[0]
+    # the default stays GPT-2's scaled normal initialisation
+    default = model_class(make_config())
+    assert default.model.stack.layers[0].self_attn.o_proj.weight.std() > 0
+
+
+@pytest.mark.parametrize("family", ["decoder", "encoder"])
+def test_soft_capped_logits_are_cap_times_tanh_of_the_raw_logits(family):
+    if family == "decoder":
+        model_class, make_config = minformer.MinformerDecoderForCausalLM, decoder_config
+    else:
+        model_class, make_config = minformer.MinformerEncoderForMaskedLM, encoder_config
+    raw_model = model_class(make_config(initializer_range=0.5)).eval()
+    capped = model_class(make_config(initializer_range=0.5, final_logit_softcapping=3.0)).eval()
+    capped.load_state_dict(raw_model.state_dict())
+    ids = torch.randint(3, 97, (2, 10))
+    with torch.no_grad():
+        raw, logits = raw_model(ids).logits.double(), capped(ids).logits.double()
+    assert raw.abs().max() > 3.0  # the cap bites
+    torch.testing.assert_close(logits, 3.0 * torch.tanh(raw / 3.0), rtol=0, atol=1e-5)
+    assert logits.abs().max() < 3.0
+    loss = capped(ids, labels=ids).loss  # the loss is of the capped logits
+    expected = F.cross_entropy(logits[:, :-1].reshape(-1, 97), ids[:, 1:].reshape(-1)) if family == "decoder" else \
+        F.cross_entropy(logits.reshape(-1, 97), ids.reshape(-1))
+    torch.testing.assert_close(loss.double(), expected, rtol=0, atol=1e-5)
+
+
+def test_capped_decoder_generates_the_argmax_of_its_capped_logits_with_the_cache():
+    model = minformer.MinformerDecoderForCausalLM(decoder_config(final_logit_softcapping=1.5,
+                                                                 initializer_range=0.3)).eval()
+    prompt = torch.randint(3, 97, (1, 5))
+    generated = model.generate(prompt, max_new_tokens=6, do_sample=False, eos_token_id=None)
+    ids = prompt
+    for _ in range(6):  # no cache: the whole sequence each step
+        ids = torch.cat([ids, model(ids, use_cache=False).logits[:, -1:].argmax(-1)], dim=1)
+    assert torch.equal(generated, ids)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan")])
+def test_bad_soft_cap_is_refused_with_the_field_name(value):
+    with pytest.raises(ValueError, match="final_logit_softcapping must be a finite positive number or None"):
+        decoder_config(final_logit_softcapping=value)
+
+
+def test_untied_head_is_its_own_matrix_and_survives_save_and_load(tmp_path):
+    model = minformer.MinformerDecoderForCausalLM(decoder_config(tie_word_embeddings=False))
+    assert model.lm_head.weight.data_ptr() != model.get_input_embeddings().weight.data_ptr()
+    assert not torch.equal(model.lm_head.weight, model.get_input_embeddings().weight)
+    model.save_pretrained(tmp_path)
+    loaded = minformer.MinformerDecoderForCausalLM.from_pretrained(tmp_path)
+    assert torch.equal(loaded.lm_head.weight, model.lm_head.weight)
+    assert torch.equal(loaded.get_input_embeddings().weight, model.get_input_embeddings().weight)
+    assert loaded.lm_head.weight.data_ptr() != loaded.get_input_embeddings().weight.data_ptr()
