@@ -72,10 +72,12 @@ class MinformerTrainer(AtomicCheckpoints, Trainer):
 
 class MinformerSeq2SeqTrainer(AtomicCheckpoints, Seq2SeqTrainer):
     """The stock Seq2SeqTrainer with atomic checkpoints. `EncoderDecoderModel` computes a mean loss and ignores
-    the Trainer's `num_items_in_batch`, so the Trainer must divide by the accumulation steps itself."""
+    the Trainer's `num_items_in_batch`, so the Trainer must divide by the accumulation steps itself. Seq2SeqTrainer
+    does not pass the Trainer's `optimizer_cls_and_kwargs` on (transformers 5.16-5.24): taken here (--optimizer)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, optimizer_cls_and_kwargs: tuple[type, dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.optimizer_cls_and_kwargs = optimizer_cls_and_kwargs  # read by Trainer.create_optimizer
         self.model_accepts_loss_kwargs = False
 
     def compute_loss(self, *args, **kwargs):

@@ -2,9 +2,11 @@
 
 import json
 
+import torch
 from transformers import AutoModelForSeq2SeqLM
 
 from minformer.cli.main import main
+from minformer.training.optimizers import muon_parameter_names
 from tests.training.conftest import TINY_RUN
 
 
@@ -26,8 +28,14 @@ def test_seq2seq_from_scratch_on_the_builtin_task(tmp_path, capsys):
 def test_seq2seq_warm_started_from_pretrained_encoder_and_decoder(tiny_encoder, tiny_decoder, tmp_path):
     output = tmp_path / "warm"
     assert main(["finetune", str(tiny_encoder), "--task", "seq2seq", "--decoder", str(tiny_decoder), "--builtin",
-                 "--max-length", "24", *TINY_RUN, "--max-steps", "10", "--output", str(output)]) == 0
+                 "--max-length", "24", *TINY_RUN, "--max-steps", "10", "--optimizer", "muon",
+                 "--output", str(output)]) == 0
     assert json.loads((output / "summary.json").read_text())["steps"] == 10
+    # Muon took the matrices of both halves' blocks (cross-attention included), AdamW the rest
+    state = torch.load(output / "checkpoint-10" / "optimizer.pt", weights_only=True)
+    muon = [len(group["params"]) for group in state["param_groups"] if group["muon"]]
+    assert muon == [len(muon_parameter_names(AutoModelForSeq2SeqLM.from_pretrained(output)))]
+    assert muon[0] == 6 + 10  # encoder: q, k, v, o, up, down; decoder: the same plus cross-attention's q, k, v, o
 
 
 def test_seq2seq_needs_a_decoder(tiny_encoder, tmp_path, capsys):
