@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=50)
     parser.add_argument("--variants", nargs="+", default=["gpt2", "minformer"] + [
         f"minformer+{component}" for component in COMPONENTS])
-    parser.add_argument("--recipe", default="minformer+qk_norm+relu2+zero_init+untied+muon")
+    parser.add_argument("--recipe", default="+".join(["minformer", *COMPONENTS]))  # every component together
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="quality")
     args = parser.parse_args()
