@@ -154,13 +154,16 @@ def plot(results: list, path: Path, recipe: str) -> None:
 
     figure, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
     for axis, result in zip(axes[0], results):
-        for variant, color in (("gpt2", "tab:gray"), (recipe, "tab:blue")):
+        for variant, color, name in (("gpt2", "tab:gray", "GPT-2 + AdamW"), (recipe, "tab:blue", "recipe")):
             for index, run in enumerate(result["seeds"][variant]):
                 tokens, losses = zip(*run["curve"])
                 axis.plot([t / 1e6 for t in tokens], losses, color=color, alpha=0.8,
-                          label=f"{variant} (lr {run['lr']:g})" if index == 0 else None)
+                          label=f"{name}, lr {run['lr']:g}, {len(result['seeds'][variant])} seeds" if index == 0
+                          else None)
+        axis.axhline(result["seeds"]["gpt2"][0]["validation_loss"], color="tab:gray", linestyle=":", linewidth=1)
         axis.set(title=f"{result['corpus']} corpus", xlabel="training tokens (M)", ylabel="validation loss")
         axis.legend()
+    figure.suptitle(f"recipe: {recipe}", fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
@@ -177,7 +180,11 @@ def main() -> None:
     parser.add_argument("--recipe", default="+".join(["minformer", *COMPONENTS]))  # every component together
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="quality")
+    parser.add_argument("--replot", action="store_true", help="redraw the PNG from the JSON of an earlier run")
     args = parser.parse_args()
+    if args.replot:
+        saved = json.loads((RESULTS / f"{args.output}.json").read_text())
+        return plot(saved["results"], RESULTS / f"{args.output}.png", saved["recipe"])
     torch.set_num_threads(args.threads)
     results = [run_corpus(corpus, args) for corpus in args.corpus]
     RESULTS.mkdir(exist_ok=True)
