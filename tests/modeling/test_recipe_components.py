@@ -9,6 +9,9 @@ import torch.nn.functional as F
 import minformer
 from tests.conftest import decoder_config, encoder_config
 
+LANGUAGE_MODELS = {"decoder": (minformer.MinformerDecoderForCausalLM, decoder_config),
+                   "encoder": (minformer.MinformerEncoderForMaskedLM, encoder_config)}
+
 
 def test_qk_norm_is_rmsnorm_of_each_heads_queries_and_keys_before_the_dot_product():
     model = minformer.MinformerDecoderModel(decoder_config(qk_norm=True, position_embedding_type="learned",
@@ -42,12 +45,9 @@ def test_relu2_is_the_square_of_relu():
     torch.testing.assert_close(mlp(x), mlp.down_proj(F.relu(mlp.up_proj(x)) ** 2), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("family", ["decoder", "encoder"])
+@pytest.mark.parametrize("family", LANGUAGE_MODELS)
 def test_zero_init_residual_starts_every_block_as_the_identity_and_then_trains(family):
-    if family == "decoder":
-        model_class, make_config = minformer.MinformerDecoderForCausalLM, decoder_config
-    else:
-        model_class, make_config = minformer.MinformerEncoderForMaskedLM, encoder_config
+    model_class, make_config = LANGUAGE_MODELS[family]
     model = model_class(make_config(zero_init_residual=True))
     projections = [layer.self_attn.o_proj.weight for layer in model.model.stack.layers] + [
         layer.mlp.down_proj.weight for layer in model.model.stack.layers]
@@ -70,12 +70,9 @@ def test_zero_init_residual_starts_every_block_as_the_identity_and_then_trains(f
     assert default.model.stack.layers[0].self_attn.o_proj.weight.std() > 0
 
 
-@pytest.mark.parametrize("family", ["decoder", "encoder"])
+@pytest.mark.parametrize("family", LANGUAGE_MODELS)
 def test_soft_capped_logits_are_cap_times_tanh_of_the_raw_logits(family):
-    if family == "decoder":
-        model_class, make_config = minformer.MinformerDecoderForCausalLM, decoder_config
-    else:
-        model_class, make_config = minformer.MinformerEncoderForMaskedLM, encoder_config
+    model_class, make_config = LANGUAGE_MODELS[family]
     raw_model = model_class(make_config(initializer_range=0.5)).eval()
     capped = model_class(make_config(initializer_range=0.5, final_logit_softcapping=3.0)).eval()
     capped.load_state_dict(raw_model.state_dict())
