@@ -66,18 +66,23 @@ def validation_loss(model, blocks: torch.Tensor) -> float:
     return total / len(blocks)
 
 
+def optimizer_and_schedule(model: torch.nn.Module, muon: bool, lr: float, steps: int) -> tuple:
+    """AdamW (weight decay 0.01), or Muon for the blocks' matrices + AdamW for the rest; 5% warmup, cosine decay."""
+    if muon:
+        optimizer = MuonFactory()(model, lr=lr, weight_decay=0.01)
+    else:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    warmup = max(1, steps // 20)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1, (s + 1) / warmup) * 0.5 * (
+        1 + math.cos(math.pi * min(s, steps) / steps)))
+
+
 def train(variant: str, data: dict, steps: int, lr: float, seed: int, eval_every: int) -> dict:
     """One run: warmup then cosine decay, gradient clipping at 1, AdamW (weight decay 0.01) or Muon + AdamW."""
     torch.manual_seed(seed)
     model = make_model(variant, data["vocab"]).train()
     model.set_attn_implementation("sdpa")
-    if variant.endswith("+muon") or "+muon+" in variant:
-        optimizer = MuonFactory()(model, lr=lr, weight_decay=0.01)
-    else:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1, (s + 1) / warmup) * 0.5 * (
-        1 + math.cos(math.pi * min(s, steps) / steps)))
+    optimizer, schedule = optimizer_and_schedule(model, "muon" in variant.split("+"), lr, steps)
     blocks, order = data["train"], torch.randperm(len(data["train"]), generator=torch.Generator().manual_seed(seed))
     curve, seconds = [], 0.0
     for step in range(1, steps + 1):
@@ -118,8 +123,9 @@ def run_corpus(corpus: str, args) -> dict:
     print(f"{corpus}: {len(train_blocks):,} training blocks, {len(validation):,} validation blocks of {SEQ} tokens; "
           f"{args.steps * BATCH * SEQ:,} training tokens per run", flush=True)
     # the baseline, minformer's default and the recipe get the sweep; each single component runs at the default's best
-    best = {variant: sweep(variant, data, args, args.lrs) for variant in ("gpt2", "minformer", args.recipe)}
-    for variant in args.variants:
+    swept = ("gpt2", args.recipe) if args.baseline_and_recipe else ("gpt2", "minformer", args.recipe)
+    best = {variant: sweep(variant, data, args, args.lrs) for variant in swept}
+    for variant in [] if args.baseline_and_recipe else args.variants:
         if variant not in best:
             best[variant] = sweep(variant, data, args, [best["minformer"]["lr"]])
     gpt2 = best["gpt2"]["validation_loss"]
@@ -144,6 +150,23 @@ def run_corpus(corpus: str, args) -> dict:
     print(f"{corpus}: {args.recipe} reaches GPT-2's validation loss with token efficiency {spread} over "
           f"{len(ratios)} seeds", flush=True)
     return summary
+
+
+def leave_one_out(corpus: str, args) -> dict:
+    """The recipe, then the recipe without each of its components, all at the recipe's learning rate (the first of
+    --lrs) and seed 0: which components still help once the others are there."""
+    train_blocks, validation, vocab = corpus_blocks(corpus, VOCAB, SEQ)
+    data = {"train": train_blocks, "validation": validation, "vocab": vocab}
+    components = args.recipe.split("+")[1:]
+    left_out = [None] * (not args.skip_recipe) + [group.split(",") for group in args.without or components]
+    runs = []
+    for left in left_out:
+        variant = "+".join(["minformer", *(c for c in components if c not in (left or []))])
+        run = train(variant, data, args.steps, args.lrs[0], 0, args.eval_every) | {"without": left}
+        print(f"  {'recipe' if left is None else 'without ' + '+'.join(left):<40} validation loss {run['validation_loss']:.4f}  "
+              f"{run['tokens_per_second']:,.0f} tokens/s", flush=True)
+        runs.append(run)
+    return {"corpus": corpus, "vocab": vocab, "lr": args.lrs[0], "runs": runs}
 
 
 def plot(results: list, path: Path, recipe: str) -> None:
@@ -181,14 +204,22 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="quality")
     parser.add_argument("--replot", action="store_true", help="redraw the PNG from the JSON of an earlier run")
+    parser.add_argument("--skip-recipe", action="store_true", help="with --leave-one-out: no run of the whole recipe")
+    parser.add_argument("--baseline-and-recipe", action="store_true",
+                        help="only GPT-2 and the recipe (sweep and seeds): a second corpus's check")
+    parser.add_argument("--leave-one-out", action="store_true",
+                        help="run the recipe without each of its components instead (at the first of --lrs)")
+    parser.add_argument("--without", nargs="+", help="with --leave-one-out: the components to leave out, one run "
+                                                     "each (a,b: both in one run); default each component")
     args = parser.parse_args()
     if args.replot:
         saved = json.loads((RESULTS / f"{args.output}.json").read_text())
         return plot(saved["results"], RESULTS / f"{args.output}.png", saved["recipe"])
     torch.set_num_threads(args.threads)
-    results = [run_corpus(corpus, args) for corpus in args.corpus]
+    results = [(leave_one_out if args.leave_one_out else run_corpus)(corpus, args) for corpus in args.corpus]
     RESULTS.mkdir(exist_ok=True)
-    plot(results, RESULTS / f"{args.output}.png", args.recipe)
+    if not args.leave_one_out:
+        plot(results, RESULTS / f"{args.output}.png", args.recipe)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(
         {"machine": {**machine_info(), "threads": args.threads}, "date": time.strftime("%Y-%m-%d"),
          "steps": args.steps, "batch": BATCH, "sequence": SEQ, "tokens": args.steps * BATCH * SEQ, "lrs": args.lrs,

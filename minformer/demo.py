@@ -22,6 +22,7 @@ from .training.evaluation import evaluate_saved_model
 from .training.finetune import FinetuneOptions, finetune
 from .training.options import RunOptions
 from .training.pretrain import PretrainOptions, pretrain
+from .training.pretrain_defaults import PRETRAIN_DEFAULTS
 from .validation import check_positive_float
 
 PROMPTS = ["Return the", "The default value of", "If the argument is"]
@@ -65,7 +66,9 @@ class Budget:
 
 def _plan(budget: Budget, run: str, vocab_size: int, available_tokens: float) -> BudgetPlan:
     def measure(config, length):
-        return measure_training_flops_per_second(config, length, BATCH_SIZE, family=run)
+        defaults = PRETRAIN_DEFAULTS[run]  # time the architecture and optimiser pretrain() will train
+        return measure_training_flops_per_second(config, length, BATCH_SIZE, family=run,
+                                                 architecture=defaults.architecture, optimizer=defaults.optimizer)
 
     plan = plan_for_seconds(budget.share(run), vocab_size, SEQUENCE_LENGTH, BATCH_SIZE, measure,
                             available_tokens=available_tokens)
@@ -100,7 +103,7 @@ def _demo(output: Path, final: Path, minutes: float) -> dict:
         trained[family] = pretrain(PretrainOptions(
             family=family, source=SourceOptions(builtin=True), tokenizer=str(output / f"tokenizer-{family}"),
             preset=None, sequence_length=SEQUENCE_LENGTH, **plans[family].sizes(),
-            run=run(family, plans[family].steps, 2e-3)))
+            run=run(family, plans[family].steps, None)))  # the family's default optimiser and learning rate
     print("== 4/5 fine-tuning the encoder: which standard-library package does a docstring come from?")
     seconds_per_step = trained["encoder"]["train_seconds"] / max(1, trained["encoder"]["steps"])
     classifier_seconds = budget.share("classifier")

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 SIZE_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")  # pretrain's sizes
 
 
-def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max_steps: int) -> None:
+def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float | None, max_steps: int) -> None:
+    """The run's flags; learning_rate=None: the pretraining families' defaults (for --learning-rate, --optimizer)."""
     group = parser.add_argument_group("run")
     add_output_dir_argument(group, required=True, help="the run's folder (checkpoints, final model, plots)")
     group.add_argument("--overwrite", action="store_true", help="replace an output folder that holds another run")
@@ -21,9 +22,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float, max
     group.add_argument("--batch-size", type=int, default=16, help="sequences per device per step (default 16)")
     group.add_argument("--gradient-accumulation-steps", "--gradient-accumulation", dest="gradient_accumulation_steps",
                        metavar="N", type=int, default=1, help="micro-batches per step (default 1)")
-    group.add_argument("--learning-rate", type=float, default=learning_rate, help=f"peak (default {learning_rate})")
-    group.add_argument("--optimizer", choices=("adamw", "muon"), default="adamw",
-                       help="adamw, or muon: Muon for the blocks' weight matrices and AdamW for the rest (default adamw)")
+    group.add_argument("--learning-rate", type=float, default=learning_rate,
+                       help=f"peak (default {learning_rate if learning_rate is not None else describe_defaults('learning_rate')})")
+    group.add_argument("--optimizer", choices=("adamw", "muon"),
+                       help=f"adamw, or muon: Muon for the blocks' weight matrices and AdamW for the rest (default "
+                            f"{'adamw' if learning_rate is not None else describe_defaults('optimizer')})")
     group.add_argument("--eval-steps", type=int, default=50, help="evaluate every N steps (default 50)")
     group.add_argument("--logging-steps", type=int, default=10, help="print the loss every N steps (default 10)")
     group.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps (default 100)")
@@ -65,7 +68,12 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
     model.add_argument("--sparse-prediction", action="store_true",
                        help="encoder: run the masked-LM head only on the masked tokens (same loss, faster)")
-    add_run_arguments(parser, learning_rate=1e-3, max_steps=500)
+    model.add_argument("--mlm-probability", type=float,
+                       help=f"encoder: share of the tokens masked in training (default {describe_defaults('mlm_probability')})")
+    model.add_argument("--config-overrides", metavar="FIELD=VALUE,...",
+                       help="config fields over the family's defaults, e.g. \"hidden_act=gelu,qk_norm=false\" "
+                            f"(defaults over the config classes': {describe_defaults('architecture')})")
+    add_run_arguments(parser, learning_rate=None, max_steps=500)
     parser.set_defaults(run=run_pretrain)
 
 
@@ -77,13 +85,34 @@ def run_pretrain(args: argparse.Namespace) -> int:
 
         if any(getattr(args, name) is not None for name in SIZE_FIELDS):
             raise ValueError("--family seq2seq takes its sizes from --preset (tiny, small, base).")
+        if args.config_overrides or args.mlm_probability is not None:
+            raise ValueError("--config-overrides and --mlm-probability apply to --family decoder and encoder; "
+                             "--family seq2seq builds minformer's default encoder and decoder.")
         train_seq2seq(Seq2SeqOptions(source=source_options(args), run=run_options(args),
                                      source_column=args.text_column, target_column=args.target_column,
                                      tokenizer=args.tokenizer, vocab_size=args.vocab_size, preset=args.preset,
                                      max_length=args.sequence_length))
         return 0
-    pretrain(options_from(PretrainOptions, args, source=source_options(args), run=run_options(args)))
+    from ..configuration.overrides import parse_config_overrides
+
+    pretrain(options_from(PretrainOptions, args, source=source_options(args), run=run_options(args),
+                          config_overrides=parse_config_overrides(args.config_overrides, args.family)))
     return 0
+
+
+def describe_defaults(field: str) -> str:
+    """Each family's default `field` (optimizer, learning_rate, mlm_probability, architecture), for --help."""
+    from ..training.pretrain_defaults import PRETRAIN_DEFAULTS
+
+    if field == "mlm_probability":
+        return f"{PRETRAIN_DEFAULTS['encoder'].mlm_probability:g}"
+    if field == "architecture":
+        return "; ".join(f"{name}: " + (", ".join(f"{k}={v}" for k, v in d.architecture.items()) or "none")
+                         for name, d in PRETRAIN_DEFAULTS.items())
+    seq2seq = {"optimizer": "adamw", "learning_rate": 1e-3}[field]  # Recipe's defaults
+    return ", ".join([f"{name} {getattr(d, field):g}" if field == "learning_rate" else f"{name} {getattr(d, field)}"
+                      for name, d in PRETRAIN_DEFAULTS.items()] + [f"seq2seq {seq2seq:g}" if field == "learning_rate"
+                                                                   else f"seq2seq {seq2seq}"])
 
 
 def add_finetune_command(commands: argparse._SubParsersAction) -> None:
@@ -99,7 +128,7 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
     add_source_arguments(parser, labelled=True)
     parser.add_argument("--max-length", type=int, default=128, help="truncate texts to this many tokens")
     parser.add_argument("--num-labels", type=int, help="expected number of labels (checked against the data)")
-    add_run_arguments(parser, learning_rate=3e-4, max_steps=200)
+    add_run_arguments(parser, learning_rate=3e-4, max_steps=200)  # fine-tuning: AdamW unless --optimizer muon
     parser.set_defaults(run=run_finetune)
 
 

@@ -20,9 +20,13 @@ class MinformerEncoderConfig(MinformerConfig):
     # the logits' shape changes when labels are given.
     sparse_prediction: bool = False
     classifier_dropout: float | int | None = None  # dropout before classification heads; None means hidden_dropout_prob
+    classifier_pooling: str = "cls"  # sequence classifier's input: "cls" (first token, BERT) or "mean" (real tokens)
 
     def validate_architecture(self) -> None:
         super().validate_architecture()
+        if self.classifier_pooling not in ("cls", "mean"):
+            raise ValueError(f"MinformerEncoderConfig: unknown classifier_pooling={self.classifier_pooling!r}; use "
+                             "'cls' or 'mean'.")
         if self.is_decoder:
             raise ValueError(
                 "MinformerEncoderConfig: is_decoder=True is not an encoder; use MinformerDecoderConfig for a causal model."

@@ -96,7 +96,7 @@ class MinformerEncoderWithHead(MinformerEncoderPreTrainedModel):
         hidden_states = outputs.last_hidden_state  # (B, T, C)
         if labels is not None:
             hidden_states, labels = self.predicted_positions(hidden_states, labels)
-        logits = self.head_logits(hidden_states)
+        logits = self.head_logits(hidden_states, attention_mask)
         loss = self.head_loss(logits, labels, **kwargs) if labels is not None else None
         return self.output_class(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                  attentions=outputs.attentions)
@@ -132,7 +132,7 @@ class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
         labelled = labels != -100  # (B, T)
         return hidden_states[labelled], labels[labelled]  # (N, C), (N,)
 
-    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
+    def head_logits(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         # (B, T, V), or (N, V) with sparse prediction
         return soft_cap(self.lm_head(hidden_states), self.config.final_logit_softcapping)
 
@@ -155,8 +155,8 @@ class MinformerEncoderForSequenceClassification(MinformerEncoderWithHead):
         self.classifier = SequenceClassificationHead(config)
         self.post_init()
 
-    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.classifier(hidden_states)  # (B, L)
+    def head_logits(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.classifier(hidden_states, attention_mask)  # (B, L)
 
     def head_loss(
         self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
@@ -176,7 +176,7 @@ class MinformerEncoderForTokenClassification(MinformerEncoderWithHead):
         self.classifier = TokenClassificationHead(config)
         self.post_init()
 
-    def head_logits(self, hidden_states: torch.Tensor) -> torch.Tensor:
+    def head_logits(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.classifier(hidden_states)  # (B, T, L)
 
     def head_loss(

@@ -52,17 +52,27 @@ class MaskedLMHead(nn.Module):
 
 
 class SequenceClassificationHead(nn.Module):
-    """The first token's final state -> dense -> tanh -> dropout -> out_proj (BERT's pooler, then a classifier)."""
+    """The pooled final states -> dense -> tanh -> dropout -> out_proj (BERT's pooler, then a classifier). Pooled is
+    the first token's state (`classifier_pooling="cls"`, BERT) or the mean over the real tokens ("mean", ModernBERT's
+    option), which needs no pretraining of the first position's state."""
 
     def __init__(self, config: MinformerEncoderConfig):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.dropout = _classifier_dropout(config)
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
+        self.pooling = config.classifier_pooling
 
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, L)
-        pooled = torch.tanh(self.dense(hidden_states[:, 0]))  # (B, C): the <s>/[CLS] position
-        return self.out_proj(self.dropout(pooled))
+    def forward(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        # (B, T, C), mask (B, T) of 1 = real token -> (B, L)
+        if self.pooling == "cls":
+            pooled = hidden_states[:, 0]  # (B, C): the <s>/[CLS] position
+        elif attention_mask is None:
+            pooled = hidden_states.mean(dim=1)
+        else:
+            weights = attention_mask.to(hidden_states.dtype).unsqueeze(-1)  # (B, T, 1)
+            pooled = (hidden_states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)  # (B, C)
+        return self.out_proj(self.dropout(torch.tanh(self.dense(pooled))))
 
 
 class TokenClassificationHead(nn.Linear):

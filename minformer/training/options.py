@@ -2,6 +2,7 @@
 is `data.options.SourceOptions`). Each is checked when the options are made, before anything is read or written,
 with the flag that sets it."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import UserError
@@ -15,7 +16,6 @@ POSITIVE_COUNTS = {"max_steps": "--max-steps", "batch_size": "--batch-size",
                    "save_total_limit": "save_total_limit"}
 
 
-
 @dataclass
 class RunOptions:
     output_dir: str = "runs/minformer"
@@ -24,10 +24,11 @@ class RunOptions:
     max_steps: int = 200
     batch_size: int = 16  # per device
     gradient_accumulation_steps: int = 1
-    learning_rate: float = 1e-3
+    learning_rate: float | None = None  # None: the command's default (pretrain_defaults.py for pretraining)
     warmup_ratio: float = 0.05
     weight_decay: float = 0.01
-    optimizer: str = "adamw"  # or "muon": Muon for the blocks' weight matrices, AdamW for the rest (optimizers.py)
+    optimizer: str | None = None  # "adamw" or "muon" (Muon for the blocks' matrices, AdamW for the rest); None: the
+    # command's default, as learning_rate
     eval_steps: int = 50
     logging_steps: int = 10
     save_steps: int = 100
@@ -42,15 +43,21 @@ class RunOptions:
     def __post_init__(self):
         for name, flag in POSITIVE_COUNTS.items():
             check_positive_int(getattr(self, name), flag)
-        check_positive_float(self.learning_rate, "--learning-rate")
+        if self.learning_rate is not None:
+            check_positive_float(self.learning_rate, "--learning-rate")
         if self.num_proc is not None:
             check_positive_int(self.num_proc, "--num-proc")
         if not 0 <= self.warmup_ratio < 1 or not 0 <= self.weight_decay < 1:
             raise UserError(f"warmup_ratio and weight_decay must be in [0, 1), got {self.warmup_ratio} and "
                             f"{self.weight_decay}.")
-        if self.optimizer not in OPTIMIZERS:
+        if self.optimizer is not None and self.optimizer not in OPTIMIZERS:
             raise UserError(f"unknown --optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}.")
         if self.attn_implementation is not None:
             from ..modeling.attention_backends import check_attention_backend
 
             check_attention_backend(self.attn_implementation)
+
+    def with_defaults(self, optimizer: str, learning_rate: float) -> "RunOptions":
+        """These options with a command's defaults for the optimiser and learning rate where they are None."""
+        return dataclasses.replace(self, optimizer=self.optimizer or optimizer,
+                                   learning_rate=self.learning_rate or learning_rate)

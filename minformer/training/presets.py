@@ -19,14 +19,16 @@ def check_preset(preset: str | None) -> None:
 
 
 def model_config(family: str, preset: str | None, vocab_size: int, max_position_embeddings: int,
-                 special_ids: dict[str, int], **overrides) -> MinformerDecoderConfig | MinformerEncoderConfig:
-    """The config of a `family` model of the named size (flags in `overrides` win over the preset)."""
+                 special_ids: dict[str, int], architecture: dict | None = None,
+                 **overrides) -> MinformerDecoderConfig | MinformerEncoderConfig:
+    """The config of a `family` model of the named size with the `architecture` fields (flags in `overrides` win
+    over the preset and the architecture)."""
     check_preset(preset)
-    sizes = dict(PRESETS[preset or "small"])
-    sizes.update({key: value for key, value in overrides.items() if value is not None})
+    fields = {**(architecture or {}), **PRESETS[preset or "small"]}
+    fields.update({key: value for key, value in overrides.items() if value is not None})
     config_class = MinformerDecoderConfig if family == "decoder" else MinformerEncoderConfig
     return config_class(vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, **special_ids,
-                        **sizes)
+                        **fields)
 
 
 def parameter_count(config) -> int:

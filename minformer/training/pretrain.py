@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass, field
 
 import datasets
+from huggingface_hub.errors import StrictDataclassError
 
 from ..data import SourceOptions, causal_lm_collator, check_held_out, masked_lm_collator, packed_splits
 from ..errors import UserError
@@ -16,6 +17,7 @@ from ..validation import check_positive_int
 from .evaluation import language_model_perplexity, unigram_perplexity
 from .options import RunOptions
 from .presets import check_preset, model_config, parameter_count
+from .pretrain_defaults import PRETRAIN_DEFAULTS, PretrainDefaults
 from .recipe import Evaluation, Recipe, Setup, run_recipe
 from .run_folder import RunFolder
 
@@ -35,8 +37,19 @@ class PretrainOptions:
     num_attention_heads: int | None = None
     intermediate_size: int | None = None
     sequence_length: int = 128  # tokens per training sequence (the CLI's --sequence-length, alias --block-size)
-    mlm_probability: float = 0.15
+    mlm_probability: float | None = None  # encoder: the share of tokens masked; None: the family's default
     sparse_prediction: bool = False  # encoder: the MLM head only on masked positions (opt-in speed-up)
+    # config fields over the family's defaults (pretrain_defaults.py), e.g. {"hidden_act": "gelu"}; the CLI's
+    # --config-overrides
+    config_overrides: dict = field(default_factory=dict)
+
+    @property
+    def defaults(self) -> PretrainDefaults:
+        return PRETRAIN_DEFAULTS.get(self.family, PretrainDefaults())
+
+    @property
+    def masking(self) -> float:
+        return self.mlm_probability if self.mlm_probability is not None else self.defaults.mlm_probability
 
 
 def check_pretrain_options(options: PretrainOptions):
@@ -48,20 +61,29 @@ def check_pretrain_options(options: PretrainOptions):
         raise UserError("sparse prediction applies to the masked LM of --family encoder; a decoder predicts every "
                         "token. Drop --sparse-prediction.")
     check_positive_int(options.sequence_length, "--sequence-length")
-    if not 0 < options.mlm_probability < 1:
-        raise UserError(f"mlm_probability must be in (0, 1), got {options.mlm_probability}.")
+    if options.mlm_probability is not None and options.family != "encoder":
+        raise UserError("--mlm-probability is the masking of --family encoder; a decoder predicts every token. Drop "
+                        "--mlm-probability.")
+    if not 0 < options.masking < 1:
+        raise UserError(f"--mlm-probability must be in (0, 1), got {options.masking}.")
     tokenizer = load_tokenizer(options.tokenizer) if options.tokenizer else None
     if tokenizer is None:
         check_vocab_size(options.vocab_size)
-    model_config(options.family, options.preset, len(tokenizer) if tokenizer else options.vocab_size,
-                 options.sequence_length, {}, **_sizes(options))  # a bad --num-heads fails here, not after training
+    _config(options, len(tokenizer) if tokenizer else options.vocab_size, {})  # a bad --num-heads fails here
     return tokenizer
 
 
-def _sizes(options: PretrainOptions) -> dict:
-    return dict(hidden_size=options.hidden_size, num_hidden_layers=options.num_hidden_layers,
-                num_attention_heads=options.num_attention_heads, intermediate_size=options.intermediate_size,
-                **({"sparse_prediction": True} if options.sparse_prediction else {}))
+def _config(options: PretrainOptions, vocab_size: int, special: dict):
+    """The family's default architecture, then the preset's and the flags' sizes, then --config-overrides."""
+    sizes = dict(hidden_size=options.hidden_size, num_hidden_layers=options.num_hidden_layers,
+                 num_attention_heads=options.num_attention_heads, intermediate_size=options.intermediate_size,
+                 **({"sparse_prediction": True} if options.sparse_prediction else {}))
+    architecture = {**options.defaults.architecture, **options.config_overrides}
+    try:
+        return model_config(options.family, options.preset, vocab_size, options.sequence_length, special,
+                            architecture, **sizes)
+    except StrictDataclassError as error:  # a value of the wrong type, e.g. qk_norm=3
+        raise UserError(f"--config-overrides: {' '.join(str(error).split())}") from None
 
 
 def _tokenizer(options: PretrainOptions, given, texts, folder: RunFolder):
@@ -82,6 +104,8 @@ class Pretraining(Recipe):
 
     def __init__(self, options: PretrainOptions):
         self.options, self.run, self.source = options, options.run, options.source
+        self.default_optimizer = options.defaults.optimizer
+        self.default_learning_rate = options.defaults.learning_rate
         self.given = None  # the tokenizer of --tokenizer, loaded by check()
 
     def inputs(self) -> list:
@@ -105,8 +129,7 @@ class Pretraining(Recipe):
         if folder.checkpoint:
             config = load_config(folder.checkpoint, families=(options.family,))
         else:
-            config = model_config(options.family, options.preset, len(tokenizer), length, special_ids(tokenizer),
-                                  **_sizes(options))
+            config = _config(options, len(tokenizer), special_ids(tokenizer))
         check_vocabulary(tokenizer, config, folder.checkpoint or options.tokenizer or "the trained tokenizer")
         model_class = MinformerDecoderForCausalLM if options.family == "decoder" else MinformerEncoderForMaskedLM
         model = model_class(config)
@@ -120,8 +143,9 @@ class Pretraining(Recipe):
         if options.family == "decoder":
             collator, self.eval_collator = causal_lm_collator(tokenizer), causal_lm_collator(tokenizer)
         else:
-            collator = masked_lm_collator(tokenizer, options.mlm_probability)
-            self.eval_collator = masked_lm_collator(tokenizer, options.mlm_probability, seed=self.run.seed)
+            collator = masked_lm_collator(tokenizer, options.masking)
+            # the validation loss is always on 15% masks (BERT's), so runs with other mask rates compare
+            self.eval_collator = masked_lm_collator(tokenizer, seed=self.run.seed)
         print(f"{len(self.train_blocks):,} training blocks and {len(self.eval_blocks):,} validation blocks of "
               f"{length} tokens")
         return Setup(model=model, tokenizer=tokenizer, train_dataset=self.train_blocks,

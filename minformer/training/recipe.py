@@ -57,6 +57,8 @@ class Recipe(ABC):
     builtin: str  # which built-in data --builtin means ("corpus", "labelled", "tokens", "seq2seq")
     arguments_class: type = TrainingArguments
     trainer_class: type = MinformerTrainer
+    default_optimizer: str = "adamw"  # where RunOptions.optimizer / learning_rate are None
+    default_learning_rate: float = 1e-3
 
     def inputs(self) -> list[str | Path | None]:
         """Paths the run reads (the output folder may neither be nor contain them)."""
@@ -93,7 +95,7 @@ def use_attention(model: PreTrainedModel, implementation: str | None) -> None:
 def run_recipe(recipe: Recipe) -> dict:
     """Train, evaluate and save the recipe's model into its output folder; return the flat summary."""
     recipe.check()
-    run = recipe.run
+    run = recipe.run = recipe.run.with_defaults(recipe.default_optimizer, recipe.default_learning_rate)
     with claimed_run(run, inputs=recipe.inputs()) as folder:
         started = time.perf_counter()
         set_seed(run.seed)

@@ -114,3 +114,21 @@ def test_untied_head_is_its_own_matrix_and_survives_save_and_load(tmp_path):
     assert torch.equal(loaded.lm_head.weight, model.lm_head.weight)
     assert torch.equal(loaded.get_input_embeddings().weight, model.get_input_embeddings().weight)
     assert loaded.lm_head.weight.data_ptr() != loaded.get_input_embeddings().weight.data_ptr()
+
+
+def test_mean_pooling_classifies_the_mean_of_the_real_tokens_whatever_the_padding():
+    config = encoder_config(classifier_pooling="mean", num_labels=3, position_embedding_type="rope")
+    model = minformer.MinformerEncoderForSequenceClassification(config).double().eval()
+    ids = torch.randint(3, 97, (1, 6))
+    padded, mask = torch.cat([ids, torch.zeros(1, 4, dtype=torch.long)], 1), torch.tensor([[1] * 6 + [0] * 4])
+    with torch.no_grad():
+        states = model.model(ids).last_hidden_state  # (1, 6, C)
+        head = model.classifier
+        expected = head.out_proj(torch.tanh(head.dense(states.mean(1))))
+        torch.testing.assert_close(model(ids).logits, expected, rtol=0, atol=1e-12)
+        torch.testing.assert_close(model(padded, attention_mask=mask).logits, expected, rtol=0, atol=1e-12)
+        cls = minformer.MinformerEncoderForSequenceClassification(encoder_config(num_labels=3)).double().eval()
+        torch.testing.assert_close(cls(ids).logits, cls.classifier.out_proj(torch.tanh(cls.classifier.dense(
+            cls.model(ids).last_hidden_state[:, 0]))), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="unknown classifier_pooling='max'; use 'cls' or 'mean'"):
+        encoder_config(classifier_pooling="max")
