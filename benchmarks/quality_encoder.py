@@ -5,7 +5,8 @@ masks, same number of tokens. Each pretrained model is then fine-tuned identical
 
 Reports each variant's masked-LM validation loss (always on the same 15% masks, whatever the training mask rate)
 against a unigram model's loss on those masked tokens, its pretraining tokens/s, and the classifier's test accuracy
-(chance 0.125 on 8 classes; the majority class of the test split is printed too). Issue 17.
+(chance 0.125 on 8 classes; the majority class of the test split is printed too), minformer's with the first
+token's state and with the mean of the tokens as the classifier's input (`classifier_pooling`). Issue 17.
 
     .venv/bin/python benchmarks/quality_encoder.py [--steps 945] [--lrs 1e-3 2e-3] [--variants bert@1e-3 ...]
 """
@@ -38,7 +39,6 @@ COMPONENTS = {  # config changes on top of minformer's default encoder; "muon" i
     "zero_init": dict(zero_init_residual=True),
     "untied": dict(tie_word_embeddings=False),
     "qk_norm": dict(qk_norm=True),
-    "mean_pool": dict(classifier_pooling="mean"),  # fine-tuning only: the classifier pools the mean of the tokens
     "muon": {},
     "mask30": {},
     "mask40": {},
@@ -119,14 +119,15 @@ def pretrain(variant: str, data: dict, steps: int, lr: float, seed: int) -> tupl
         model, data["validation"]), "curve": curve, "tokens_per_second": steps * BATCH * SEQ / seconds}
 
 
-def finetune(model, variant: str, data: dict, steps: int, lr: float, seed: int) -> dict:
-    """The pretrained model with a fresh classifier (dropout 0.1), AdamW, `steps` steps; test accuracy at the end."""
+def finetune(model, variant: str, data: dict, steps: int, lr: float, seed: int, pooling: str = "cls") -> dict:
+    """The pretrained model with a fresh classifier (dropout 0.1) on the first token's state or (minformer's
+    `classifier_pooling="mean"`) the tokens' mean, AdamW, `steps` steps; accuracy at the end."""
     labelled, tokenizer = data["labelled"], data["tokenizer"]
     with tempfile.TemporaryDirectory() as folder:
         model.save_pretrained(folder)
         model_class = BertForSequenceClassification if variant == "bert" else \
             minformer.MinformerEncoderForSequenceClassification
-        dropout = dict(hidden_dropout_prob=0.1)
+        dropout = dict(hidden_dropout_prob=0.1, **({} if variant == "bert" else {"classifier_pooling": pooling}))
         classifier = model_class.from_pretrained(folder, num_labels=data["num_labels"], **dropout).train()
     torch.manual_seed(seed)
     optimizer, schedule = optimizer_and_schedule(classifier, False, lr, steps)
@@ -148,7 +149,7 @@ def finetune(model, variant: str, data: dict, steps: int, lr: float, seed: int) 
             batch = collate([rows[i] for i in range(len(rows))])
             predictions = classifier(**batch).logits.argmax(-1)
             scores[f"{split}_accuracy"] = (predictions == batch["labels"]).float().mean().item()
-    return scores
+    return scores if pooling == "cls" else {f"{key}_{pooling}_pooling": value for key, value in scores.items()}
 
 
 def load_data(seed: int) -> dict:
@@ -188,11 +189,14 @@ def main() -> None:
         for lr in [float(own)] if own else args.lrs:
             for seed in range(args.seeds):
                 model, run = pretrain(variant, data, args.steps, lr, seed)
-                run |= finetune(model, variant, data, args.finetune_steps, args.finetune_lr, seed)
+                for pooling in ("cls",) if variant == "bert" else ("cls", "mean"):
+                    run |= finetune(model, variant, data, args.finetune_steps, args.finetune_lr, seed, pooling)
                 run["vs_unigram_percent"] = 100 * (1 - run["mlm_validation_loss"] / data["unigram"])
                 print(f"  {variant:<40} lr {lr:<7g} seed {seed}  MLM loss {run['mlm_validation_loss']:.4f} "
                       f"({run['vs_unigram_percent']:+.1f}% vs unigram)  accuracy {run['test_accuracy']:.3f} "
-                      f"(validation {run['validation_accuracy']:.3f})  {run['tokens_per_second']:,.0f} tokens/s",
+                      f"(validation {run['validation_accuracy']:.3f}; mean pooling "
+                      f"{run.get('test_accuracy_mean_pooling', float('nan')):.3f})  "
+                      f"{run['tokens_per_second']:,.0f} tokens/s",
                       flush=True)
                 runs.append(run)
     RESULTS.mkdir(exist_ok=True)

@@ -36,10 +36,9 @@ VARIANTS = {
     "learned-post-rmsnorm": dict(position_embedding_type="learned", norm_position="post", norm_type="rmsnorm"),
     "sinusoidal-pre-glu": dict(position_embedding_type="sinusoidal", mlp_type="glu", hidden_act="silu",
                                embedding_norm=True, attention_bias=False, mlp_bias=False),
-    # the training recipe's components (issue 17): QK-norm, ReLU², untied embeddings, soft-capped logits
-    "rope-qknorm-relu2-untied-softcap": dict(norm_type="rmsnorm", qk_norm=True, hidden_act="relu2",
-                                             tie_word_embeddings=False, final_logit_softcapping=2.0,
-                                             attention_bias=False, mlp_bias=False),
+    # the training recipe's components (issue 17): QK-norm, ReLU², untied embeddings
+    "rope-qknorm-relu2-untied": dict(norm_type="rmsnorm", qk_norm=True, hidden_act="relu2", tie_word_embeddings=False,
+                                     attention_bias=False, mlp_bias=False),
 }
 
 

@@ -22,11 +22,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, learning_rate: float | No
     group.add_argument("--batch-size", type=int, default=16, help="sequences per device per step (default 16)")
     group.add_argument("--gradient-accumulation-steps", "--gradient-accumulation", dest="gradient_accumulation_steps",
                        metavar="N", type=int, default=1, help="micro-batches per step (default 1)")
+    given = learning_rate is not None
     group.add_argument("--learning-rate", type=float, default=learning_rate,
-                       help=f"peak (default {learning_rate if learning_rate is not None else describe_defaults('learning_rate')})")
+                       help=f"peak (default {learning_rate if given else describe_defaults('learning_rate')})")
     group.add_argument("--optimizer", choices=("adamw", "muon"),
                        help=f"adamw, or muon: Muon for the blocks' weight matrices and AdamW for the rest (default "
-                            f"{'adamw' if learning_rate is not None else describe_defaults('optimizer')})")
+                            f"{'adamw' if given else describe_defaults('optimizer')})")
     group.add_argument("--eval-steps", type=int, default=50, help="evaluate every N steps (default 50)")
     group.add_argument("--logging-steps", type=int, default=10, help="print the loss every N steps (default 10)")
     group.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps (default 100)")
@@ -68,8 +69,8 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
     model.add_argument("--sparse-prediction", action="store_true",
                        help="encoder: run the masked-LM head only on the masked tokens (same loss, faster)")
-    model.add_argument("--mlm-probability", type=float,
-                       help=f"encoder: share of the tokens masked in training (default {describe_defaults('mlm_probability')})")
+    model.add_argument("--mlm-probability", type=float, help="encoder: share of the tokens masked in training "
+                                                             f"(default {describe_defaults('mlm_probability')})")
     model.add_argument("--config-overrides", metavar="FIELD=VALUE,...",
                        help="config fields over the family's defaults, e.g. \"hidden_act=gelu,qk_norm=false\" "
                             f"(defaults over the config classes': {describe_defaults('architecture')})")
@@ -102,17 +103,16 @@ def run_pretrain(args: argparse.Namespace) -> int:
 
 def describe_defaults(field: str) -> str:
     """Each family's default `field` (optimizer, learning_rate, mlm_probability, architecture), for --help."""
-    from ..training.pretrain_defaults import PRETRAIN_DEFAULTS
+    from ..training.pretrain_defaults import OTHER_RUNS, PRETRAIN_DEFAULTS
 
     if field == "mlm_probability":
         return f"{PRETRAIN_DEFAULTS['encoder'].mlm_probability:g}"
     if field == "architecture":
         return "; ".join(f"{name}: " + (", ".join(f"{k}={v}" for k, v in d.architecture.items()) or "none")
                          for name, d in PRETRAIN_DEFAULTS.items())
-    seq2seq = {"optimizer": "adamw", "learning_rate": 1e-3}[field]  # Recipe's defaults
-    return ", ".join([f"{name} {getattr(d, field):g}" if field == "learning_rate" else f"{name} {getattr(d, field)}"
-                      for name, d in PRETRAIN_DEFAULTS.items()] + [f"seq2seq {seq2seq:g}" if field == "learning_rate"
-                                                                   else f"seq2seq {seq2seq}"])
+    families = {**PRETRAIN_DEFAULTS, "seq2seq": OTHER_RUNS}
+    return ", ".join(f"{name} {getattr(d, field):g}" if field == "learning_rate" else f"{name} {getattr(d, field)}"
+                     for name, d in families.items())
 
 
 def add_finetune_command(commands: argparse._SubParsersAction) -> None:

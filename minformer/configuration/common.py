@@ -63,7 +63,6 @@ class MinformerConfig(PreTrainedConfig):
     initializer_range: float | int = 0.02  # std of the normal initialisation
     zero_init_residual: bool = False  # o_proj and down_proj start at zero: every block starts as the identity
     tie_word_embeddings: bool = True  # output projection shares the token-embedding matrix
-    final_logit_softcapping: float | int | None = None  # LM logits -> cap·tanh(logits/cap) (Gemma 2); None: off
     pad_token_id: int | None = None
     bos_token_id: int | None = None
     eos_token_id: int | list[int] | None = None
@@ -131,9 +130,6 @@ class MinformerConfig(PreTrainedConfig):
             )
         if self.position_embedding_type == "sinusoidal" and self.hidden_size % 2:
             raise ValueError(f"{name}: sinusoidal positions need an even hidden_size, got {self.hidden_size}.")
-        cap = self.final_logit_softcapping
-        if cap is not None and (isinstance(cap, bool) or not math.isfinite(cap) or cap <= 0):
-            raise ValueError(f"{name}: final_logit_softcapping must be a finite positive number or None, got {cap!r}.")
         if self.type_vocab_size < 0:
             raise ValueError(f"{name}: type_vocab_size must be >= 0, got {self.type_vocab_size}.")
         for field in POSITIVE_NUMBERS:

@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from ..modeling.decoder import MinformerDecoderForCausalLM
-from ..modeling.heads import soft_cap
 
 
 def check_causal_lm(model: nn.Module) -> None:
@@ -42,13 +41,12 @@ def layer_hidden_states(model: MinformerDecoderForCausalLM, input_ids: torch.Ten
 def readout(model: MinformerDecoderForCausalLM, hidden_states: torch.Tensor, layer: int,
             tuned_lens: nn.Module | None = None) -> torch.Tensor:
     """Logits (B, T, V) that layer `layer`'s stream (B, T, C) predicts: the tuned lens's translator if one is
-    given, then the final norm (except at layer L, already normalised), then the unembedding `lm_head` (and the
-    model's logit soft-capping, if it has one)."""
+    given, then the final norm (except at layer L, already normalised), then the unembedding `lm_head`."""
     if tuned_lens is not None:
         hidden_states = tuned_lens(hidden_states, layer)
     if layer < model.config.num_hidden_layers:
         hidden_states = model.model.stack.final_norm(hidden_states)
-    return soft_cap(model.lm_head(hidden_states), model.config.final_logit_softcapping)  # (B, T, V)
+    return model.lm_head(hidden_states)  # (B, T, V)
 
 
 def layer_logits(model: MinformerDecoderForCausalLM, input_ids: torch.Tensor,

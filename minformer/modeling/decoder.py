@@ -24,7 +24,7 @@ from transformers.utils.output_capturing import capture_outputs
 from ..configuration.decoder import MinformerDecoderConfig
 from .cache_name import accepts_past_key_values, cache_field, cache_of
 from .embeddings import Embeddings
-from .heads import CausalLMHead, LastTokenClassificationHead, soft_cap
+from .heads import CausalLMHead, LastTokenClassificationHead
 from .pretrained import RECORD_CROSS_ATTENTIONS, MinformerPreTrainedModel
 from .stack import BlockStack
 
@@ -162,7 +162,7 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
         # generate() needs only the last position's logits (an int: the last n; a tensor: those positions, as
         # transformers' continuous batching passes them; 0: all)
         keep = slice(-logits_to_keep, None) if isinstance(logits_to_keep, int) else logits_to_keep
-        logits = soft_cap(self.lm_head(outputs.last_hidden_state[:, keep, :]), self.config.final_logit_softcapping)
+        logits = self.lm_head(outputs.last_hidden_state[:, keep, :])
         loss = None
         if labels is not None:
             # kwargs may carry the Trainer's num_items_in_batch, which makes gradient accumulation exact

@@ -19,7 +19,7 @@ from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.encoder import MinformerEncoderConfig
 from .embeddings import Embeddings
-from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead, soft_cap
+from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead
 from .pretrained import MinformerPreTrainedModel
 from .stack import BlockStack
 
@@ -134,7 +134,7 @@ class MinformerEncoderForMaskedLM(MinformerEncoderWithHead):
 
     def head_logits(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         # (B, T, V), or (N, V) with sparse prediction
-        return soft_cap(self.lm_head(hidden_states), self.config.final_logit_softcapping)
+        return self.lm_head(hidden_states)
 
     def head_loss(
         self, logits: torch.Tensor, labels: torch.Tensor, **kwargs: Unpack[TransformersKwargs]

@@ -23,12 +23,6 @@ def _classifier_dropout(config: MinformerEncoderConfig) -> nn.Dropout:
     return nn.Dropout(dropout if dropout is not None else config.hidden_dropout_prob)
 
 
-def soft_cap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
-    """cap·tanh(logits/cap): logits bounded to (-cap, cap), nearly unchanged where |logits| << cap (Gemma 2's
-    `final_logit_softcapping`); the logits as they are when cap is None."""
-    return logits if cap is None else cap * torch.tanh(logits / cap)
-
-
 class CausalLMHead(nn.Linear):
     """The unembedding (B, T, C) -> (B, T, V) of the decoder; its weight is the token-embedding matrix when
     `tie_word_embeddings` (Press & Wolf, 2017)."""

@@ -16,9 +16,10 @@ class PretrainDefaults:
 
 PRETRAIN_DEFAULTS = {
     # ReLU², zero-init residual, untied embeddings and Muon each lowered the loss on their own; QK-norm alone did not,
-    # but removing it from the recipe raised the loss by 3%; soft-capped logits and RMSNorm without biases lowered
-    # it when removed, so they are left out (benchmarks/results/quality*.json, the README's table)
+    # but removing it from the recipe raised the loss by 3%; removing soft-capped logits (an option since dropped) or
+    # RMSNorm without biases lowered it (benchmarks/results/quality*.json, the README's tables)
     "decoder": PretrainDefaults(architecture=dict(qk_norm=True, hidden_act="relu2", zero_init_residual=True,
                                                   tie_word_embeddings=False), optimizer="muon", learning_rate=3e-3),
     "encoder": PretrainDefaults(),
 }
+OTHER_RUNS = PretrainDefaults()  # the other training commands, where their flags leave optimiser and rate unset

@@ -20,6 +20,7 @@ from .arguments import hardware, training_arguments
 from .denormals import flushed_denormals
 from .optimizers import optimizer_cls_and_kwargs
 from .options import RunOptions
+from .pretrain_defaults import OTHER_RUNS
 from .run_folder import RunFolder, claimed_run
 from .run_report import plot_losses
 from .trainer import MinformerTrainer
@@ -57,8 +58,8 @@ class Recipe(ABC):
     builtin: str  # which built-in data --builtin means ("corpus", "labelled", "tokens", "seq2seq")
     arguments_class: type = TrainingArguments
     trainer_class: type = MinformerTrainer
-    default_optimizer: str = "adamw"  # where RunOptions.optimizer / learning_rate are None
-    default_learning_rate: float = 1e-3
+    default_optimizer: str = OTHER_RUNS.optimizer  # where RunOptions.optimizer / learning_rate are None
+    default_learning_rate: float = OTHER_RUNS.learning_rate
 
     def inputs(self) -> list[str | Path | None]:
         """Paths the run reads (the output folder may neither be nor contain them)."""

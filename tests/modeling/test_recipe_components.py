@@ -1,6 +1,6 @@
 """The training recipe's optional components, each against its formula computed by hand in float64: QK-norm, ReLU²,
-zero-initialised residual projections, soft-capped logits, untied embeddings. (Their exactness under every attention
-backend, save/load and remote code comes from the "rope-qknorm-relu2-untied-softcap" variant in tests/conftest.py.)"""
+zero-initialised residual projections, untied embeddings, mean pooling. (Their exactness under every attention
+backend, save/load and remote code comes from the "rope-qknorm-relu2-untied" variant in tests/conftest.py.)"""
 
 import pytest
 import torch
@@ -68,41 +68,6 @@ def test_zero_init_residual_starts_every_block_as_the_identity_and_then_trains(f
     # the default stays GPT-2's scaled normal initialisation
     default = model_class(make_config())
     assert default.model.stack.layers[0].self_attn.o_proj.weight.std() > 0
-
-
-@pytest.mark.parametrize("family", LANGUAGE_MODELS)
-def test_soft_capped_logits_are_cap_times_tanh_of_the_raw_logits(family):
-    model_class, make_config = LANGUAGE_MODELS[family]
-    raw_model = model_class(make_config(initializer_range=0.5)).eval()
-    capped = model_class(make_config(initializer_range=0.5, final_logit_softcapping=3.0)).eval()
-    capped.load_state_dict(raw_model.state_dict())
-    ids = torch.randint(3, 97, (2, 10))
-    with torch.no_grad():
-        raw, logits = raw_model(ids).logits.double(), capped(ids).logits.double()
-    assert raw.abs().max() > 3.0  # the cap bites
-    torch.testing.assert_close(logits, 3.0 * torch.tanh(raw / 3.0), rtol=0, atol=1e-5)
-    assert logits.abs().max() < 3.0
-    loss = capped(ids, labels=ids).loss  # the loss is of the capped logits
-    expected = F.cross_entropy(logits[:, :-1].reshape(-1, 97), ids[:, 1:].reshape(-1)) if family == "decoder" else \
-        F.cross_entropy(logits.reshape(-1, 97), ids.reshape(-1))
-    torch.testing.assert_close(loss.double(), expected, rtol=0, atol=1e-5)
-
-
-def test_capped_decoder_generates_the_argmax_of_its_capped_logits_with_the_cache():
-    model = minformer.MinformerDecoderForCausalLM(decoder_config(final_logit_softcapping=1.5,
-                                                                 initializer_range=0.3)).eval()
-    prompt = torch.randint(3, 97, (1, 5))
-    generated = model.generate(prompt, max_new_tokens=6, do_sample=False, eos_token_id=None)
-    ids = prompt
-    for _ in range(6):  # no cache: the whole sequence each step
-        ids = torch.cat([ids, model(ids, use_cache=False).logits[:, -1:].argmax(-1)], dim=1)
-    assert torch.equal(generated, ids)
-
-
-@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan")])
-def test_bad_soft_cap_is_refused_with_the_field_name(value):
-    with pytest.raises(ValueError, match="final_logit_softcapping must be a finite positive number or None"):
-        decoder_config(final_logit_softcapping=value)
 
 
 def test_untied_head_is_its_own_matrix_and_survives_save_and_load(tmp_path):

@@ -34,7 +34,7 @@ for key, (auto_name, folder) in heads.items():
 torch.save(logits, out)
 """
 
-RECIPE = VARIANTS["rope-qknorm-relu2-untied-softcap"]  # the code paths of every optional component
+RECIPE = VARIANTS["rope-qknorm-relu2-untied"]  # the code paths of every optional component
 FAMILIES = {"minformer_encoder": (encoder_config, "MinformerEncoder"),
             "minformer_decoder": (decoder_config, "MinformerDecoder")}
 

@@ -41,9 +41,9 @@ def test_run_options_take_the_command_defaults_only_where_unset():
 
 
 def test_config_overrides_are_typed():
-    parsed = parse_config_overrides("hidden_act=gelu, qk_norm=false,final_logit_softcapping=none,rope_theta=1e4,"
-                                    "tie_word_embeddings=true,hidden_dropout_prob=0.1", "decoder")
-    assert parsed == {"hidden_act": "gelu", "qk_norm": False, "final_logit_softcapping": None, "rope_theta": 1e4,
+    parsed = parse_config_overrides("hidden_act=gelu, qk_norm=false,classifier_dropout=none,rope_theta=1e4,"
+                                    "tie_word_embeddings=true,hidden_dropout_prob=0.1", "encoder")
+    assert parsed == {"hidden_act": "gelu", "qk_norm": False, "classifier_dropout": None, "rope_theta": 1e4,
                       "tie_word_embeddings": True, "hidden_dropout_prob": 0.1}
     assert parse_config_overrides(None, "encoder") == {} == parse_config_overrides("", "encoder")
     assert "classifier_pooling" in architecture_fields("encoder")
