@@ -26,12 +26,15 @@ def test_the_family_defaults_build_the_config_and_overrides_win(family):
     assert (changed.hidden_act, changed.qk_norm) == ("silu", True)
 
 
-def test_the_decoder_default_is_the_recipe():
-    """The components the ablations kept (README, "Quality per token"), trained with Muon."""
-    decoder = PRETRAIN_DEFAULTS["decoder"]
-    config = _config(PretrainOptions(family="decoder"), 300, {})
-    assert (config.hidden_act, config.zero_init_residual, config.tie_word_embeddings) == ("relu2", True, False)
-    assert decoder.optimizer == "muon"
+@pytest.mark.parametrize("family", ["decoder", "encoder"])
+def test_the_default_is_the_recipe(family):
+    """The components the ablations kept (README, "Quality per token"), trained with Muon at 3e-3."""
+    config = _config(PretrainOptions(family=family), 300, {})
+    assert (config.qk_norm, config.hidden_act, config.zero_init_residual, config.tie_word_embeddings,
+            config.position_embedding_type) == (True, "relu2", True, False, "rope")
+    assert (PRETRAIN_DEFAULTS[family].optimizer, PRETRAIN_DEFAULTS[family].learning_rate) == ("muon", 3e-3)
+    assert PretrainOptions(family=family).masking == (0.3 if family == "encoder" else 0.15)
+    assert PretrainOptions(family="encoder", mlm_probability=0.15).masking == 0.15
 
 
 def test_run_options_take_the_command_defaults_only_where_unset():
