@@ -44,6 +44,9 @@ def _kind(architecture: str) -> str:
     return next((suffix for suffix in PIPELINE_TAGS if architecture.endswith(suffix)), "Model")
 
 
+OPTIMISERS = {"adamw": "AdamW", "muon": "Muon for the blocks' weight matrices, AdamW for the rest"}
+
+
 def _training_section(summary: RunSummary | None, options: dict, state: dict) -> str:
     if summary is None:
         return "No training record was found in the pushed folder."
@@ -53,7 +56,8 @@ def _training_section(summary: RunSummary | None, options: dict, state: dict) ->
         f"- training time: {summary.train_seconds:,} s ({summary.tokens_per_second:,.0f} tokens/s)",
     ]
     if options:
-        lines.append(f"- optimiser: AdamW, peak learning rate {options['learning_rate']}, cosine schedule with "
+        optimiser = OPTIMISERS[options.get("optimizer") or "adamw"]  # folders from before --optimizer: AdamW
+        lines.append(f"- optimiser: {optimiser}, peak learning rate {options['learning_rate']}, cosine schedule with "
                      f"{options['warmup_ratio']:.0%} warm-up, weight decay {options['weight_decay']}, batch "
                      f"{options['batch_size']} × {options['gradient_accumulation_steps']} accumulation × "
                      f"{options['world_size']} processes")

@@ -1,6 +1,7 @@
 """The model card reads the run's typed summary by field: every recipe's scores reach the card and its model-index,
 whatever their split (validation when the data has no test split) and task."""
 
+import json
 import shutil
 
 import yaml
@@ -30,6 +31,17 @@ def test_scores_of_any_recipe_and_split_reach_the_card(tiny_encoder, tmp_path):
     assert "| validation token accuracy | 0.8125 |" in card
     assert "| baseline (majority class): validation accuracy | 0.7500 |" in card
     assert "tokens seen: 7,000" in card
+
+
+def test_the_card_names_the_optimiser_the_run_trained_with(tiny_encoder, tmp_path):
+    options = json.loads((tiny_encoder / "training_options.json").read_text())
+    assert options["optimizer"] == "muon"  # the encoder's pretrain default
+    card = str(render_card(tiny_encoder, "user/encoder"))
+    assert "- optimiser: Muon for the blocks' weight matrices, AdamW for the rest, peak learning rate 0.003," in card
+    folder = tmp_path / "adamw"
+    shutil.copytree(tiny_encoder, folder, ignore=shutil.ignore_patterns("checkpoint-*"))
+    (folder / "training_options.json").write_text(json.dumps({**options, "optimizer": "adamw"}))
+    assert "- optimiser: AdamW, peak learning rate" in str(render_card(folder, "user/adamw"))
 
 
 def test_a_folder_without_a_summary_says_so(tiny_encoder, tmp_path):
