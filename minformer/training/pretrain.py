@@ -17,7 +17,7 @@ from ..validation import check_positive_int
 from .evaluation import language_model_perplexity, unigram_perplexity
 from .options import RunOptions
 from .presets import check_preset, model_config, parameter_count
-from .pretrain_defaults import PRETRAIN_DEFAULTS, PretrainDefaults
+from .pretrain_defaults import OTHER_RUNS, PRETRAIN_DEFAULTS, PretrainDefaults
 from .recipe import Evaluation, Recipe, Setup, run_recipe
 from .run_folder import RunFolder
 
@@ -45,7 +45,7 @@ class PretrainOptions:
 
     @property
     def defaults(self) -> PretrainDefaults:
-        return PRETRAIN_DEFAULTS.get(self.family, PretrainDefaults())
+        return PRETRAIN_DEFAULTS.get(self.family, OTHER_RUNS)
 
     @property
     def masking(self) -> float:
