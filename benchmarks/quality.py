@@ -122,8 +122,10 @@ def run_corpus(corpus: str, args) -> dict:
     print(f"{corpus}: {len(train_blocks):,} training blocks, {len(validation):,} validation blocks of {SEQ} tokens; "
           f"{args.steps * BATCH * SEQ:,} training tokens per run", flush=True)
     # the baseline, minformer's default and the recipe get the sweep; each single component runs at the default's best
-    swept = ("gpt2", args.recipe) if args.baseline_and_recipe else ("gpt2", "minformer", args.recipe)
-    best = {variant: sweep(variant, data, args, args.lrs) for variant in swept}
+    swept = {"gpt2": args.baseline_lrs or args.lrs, args.recipe: args.recipe_lrs or args.lrs}
+    if not args.baseline_and_recipe:
+        swept = {"gpt2": swept["gpt2"], "minformer": args.lrs, args.recipe: swept[args.recipe]}
+    best = {variant: sweep(variant, data, args, lrs) for variant, lrs in swept.items()}
     for variant in [] if args.baseline_and_recipe else args.variants:
         if variant not in best:
             best[variant] = sweep(variant, data, args, [best["minformer"]["lr"]])
@@ -135,19 +137,25 @@ def run_corpus(corpus: str, args) -> dict:
                                             for seed in range(1, args.seeds)]
     ratios = []
     for baseline, recipe in zip(seeds["gpt2"], seeds[args.recipe]):
-        reached = tokens_to_reach(recipe["curve"], baseline["validation_loss"])
+        # the target is the baseline's final loss on the curve's own validation blocks, so both sides of the
+        # comparison are measured on the same text (the final loss uses more blocks)
+        reached = tokens_to_reach(recipe["curve"], baseline["curve"][-1][1])
         ratios.append(args.steps * BATCH * SEQ / reached if reached else None)
+    lower = [100 * (1 - recipe["validation_loss"] / baseline["validation_loss"])
+             for baseline, recipe in zip(seeds["gpt2"], seeds[args.recipe])]
     summary = {
         "corpus": corpus, "vocab": vocab, "training_blocks": len(train_blocks), "validation_blocks": len(validation),
         "best": {variant: {k: v for k, v in run.items() if k != "curve"} | {
             "vs_gpt2_percent": 100 * (1 - run["validation_loss"] / gpt2)} for variant, run in best.items()},
         "seeds": {variant: [{k: v for k, v in run.items()} for run in runs] for variant, runs in seeds.items()},
         "token_efficiency": ratios,
+        "lower_at_equal_tokens_percent": lower,
     }
     found = [r for r in ratios if r is not None]
     spread = f"{statistics.mean(found):.2f}× (min {min(found):.2f}, max {max(found):.2f})" if found else "not reached"
     print(f"{corpus}: {args.recipe} reaches GPT-2's validation loss with token efficiency {spread} over "
-          f"{len(ratios)} seeds", flush=True)
+          f"{len(ratios)} seeds; at equal tokens its loss is {statistics.mean(lower):.1f}% lower "
+          f"(min {min(lower):.1f}, max {max(lower):.1f})", flush=True)
     return summary
 
 
@@ -183,7 +191,7 @@ def plot(results: list, path: Path, recipe: str) -> None:
                 axis.plot([t / 1e6 for t in tokens], losses, color=color, alpha=0.8,
                           label=f"{name}, lr {run['lr']:g}, {len(result['seeds'][variant])} seeds" if index == 0
                           else None)
-        axis.axhline(result["seeds"]["gpt2"][0]["validation_loss"], color="tab:gray", linestyle=":", linewidth=1)
+        axis.axhline(result["seeds"]["gpt2"][0]["curve"][-1][1], color="tab:gray", linestyle=":", linewidth=1)
         axis.set(title=f"{result['corpus']} corpus", xlabel="training tokens (M)", ylabel="validation loss")
         axis.legend()
     figure.suptitle(f"recipe: {recipe}", fontsize=8)
@@ -196,6 +204,8 @@ def main() -> None:
     parser.add_argument("--corpus", nargs="+", default=["builtin", "code"])
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--lrs", type=float, nargs="+", default=[1e-3, 2e-3, 4e-3])
+    parser.add_argument("--baseline-lrs", type=float, nargs="+", help="GPT-2's sweep instead of --lrs")
+    parser.add_argument("--recipe-lrs", type=float, nargs="+", help="the recipe's sweep instead of --lrs")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--eval-every", type=int, default=50)
     parser.add_argument("--variants", nargs="+", default=["gpt2", "minformer"] + [
@@ -205,7 +215,8 @@ def main() -> None:
     parser.add_argument("--recipe", default="minformer+qk_norm+relu2+zero_init+untied+muon")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="quality")
-    parser.add_argument("--replot", action="store_true", help="redraw the PNG from the JSON of an earlier run")
+    parser.add_argument("--replot", nargs="+", metavar="RESULTS", help="draw --output's PNG from the JSON of earlier "
+                        "runs (names in results/, e.g. quality_default quality_code) instead of training")
     parser.add_argument("--skip-recipe", action="store_true", help="with --leave-one-out: no run of the whole recipe")
     parser.add_argument("--baseline-and-recipe", action="store_true",
                         help="only GPT-2 and the recipe (sweep and seeds): a second corpus's check")
@@ -214,9 +225,10 @@ def main() -> None:
     parser.add_argument("--without", nargs="+", help="with --leave-one-out: the components to leave out, one run "
                                                      "each (a,b: both in one run); default each component")
     args = parser.parse_args()
-    if args.replot:
-        saved = json.loads((RESULTS / f"{args.output}.json").read_text())
-        return plot(saved["results"], RESULTS / f"{args.output}.png", saved["recipe"])
+    if args.replot:  # one PNG of the results of one or more earlier runs (of the same recipe)
+        saved = [json.loads((RESULTS / f"{name}.json").read_text()) for name in args.replot]
+        return plot([result for run in saved for result in run["results"]], RESULTS / f"{args.output}.png",
+                    saved[0]["recipe"])
     torch.set_num_threads(args.threads)
     results = [(leave_one_out if args.leave_one_out else run_corpus)(corpus, args) for corpus in args.corpus]
     RESULTS.mkdir(exist_ok=True)

@@ -1,14 +1,15 @@
 """Quality per token of the encoder: BERT's architecture (`BertForMaskedLM`) trained with AdamW against minformer's
 encoder, one recipe component at a time and together, side by side in one run: same tokenizer, same data order, same
-masks, same number of tokens. Each pretrained model is then fine-tuned identically on the built-in labelled task
-(which standard-library package a docstring comes from, 8 classes) and scored on its test split.
+masks, same number of tokens. Each pretrained model is then fine-tuned identically on the corpus's labelled task and
+scored on its test split: for the built-in corpus, which standard-library package a docstring comes from; for the
+second corpus (`--corpus code`, the standard library's code), which package a chunk of code comes from (8 classes each).
 
 Reports each variant's masked-LM validation loss (always on the same 15% masks, whatever the training mask rate)
 against a unigram model's loss on those masked tokens, its pretraining tokens/s, and the classifier's test accuracy
 (chance 0.125 on 8 classes; the majority class of the test split is printed too), minformer's with the first
 token's state and with the mean of the tokens as the classifier's input (`classifier_pooling`). Issue 17.
 
-    .venv/bin/python benchmarks/quality_encoder.py [--steps 945] [--lrs 1e-3 2e-3] [--variants bert@1e-3 ...]
+    .venv/bin/python benchmarks/quality_encoder.py [--corpus code] [--steps 945] [--lrs 1e-3 2e-3] [--variants bert@1e-3 ...]
 """
 
 import argparse
@@ -26,6 +27,7 @@ from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassificat
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import machine_info  # noqa: E402
 from quality import BATCH, SEQ, C, F, H, L, optimizer_and_schedule  # noqa: E402
+from quality_data import code_labelled, stdlib_code  # noqa: E402
 
 import minformer  # noqa: E402
 from minformer.data import classification_collator, load_text, masked_lm_collator, pack_blocks, tokenize  # noqa: E402
@@ -152,8 +154,12 @@ def finetune(model, variant: str, data: dict, steps: int, lr: float, seed: int, 
     return scores if pooling == "cls" else {f"{key}_{pooling}_pooling": value for key, value in scores.items()}
 
 
-def load_data(seed: int) -> dict:
-    corpus, labelled = load_text(builtin="corpus"), load_text(builtin="labelled")
+def load_data(corpus_name: str) -> dict:
+    if corpus_name == "builtin":
+        corpus, labelled = load_text(builtin="corpus"), load_text(builtin="labelled")
+    else:  # the labelled task's validation and test files are kept out of the unlabelled pretraining text
+        labelled, held_out = code_labelled()
+        corpus = stdlib_code(exclude=held_out)
     tokenizer = for_family(train_bpe(corpus["train"]["text"], vocab_size=VOCAB, show_progress=False), "encoder",
                            model_max_length=MAX_LENGTH)
     tokenized = tokenize(corpus, tokenizer)
@@ -168,28 +174,32 @@ def load_data(seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=("builtin", "code"), default="builtin")
     parser.add_argument("--steps", type=int, default=945)  # the demo's encoder budget: 945 × 16 × 128 = 1.9 M tokens
     parser.add_argument("--lrs", type=float, nargs="+", default=[2e-3])
     parser.add_argument("--variants", nargs="+", default=["bert", "minformer"], help="bert, minformer[+component...], "
                         "each optionally @lr (its own learning rate instead of --lrs)")
     parser.add_argument("--finetune-steps", type=int, default=300)
     parser.add_argument("--finetune-lr", type=float, default=5e-4)
+    parser.add_argument("--skip-mean-pooling", action="store_true",
+                        help="fine-tune minformer's classifier on the first token's state only, as BERT's")
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="quality_encoder")
     args = parser.parse_args()
     transformers.logging.set_verbosity_error()  # the classifier's new head is expected, not worth a warning per run
     torch.set_num_threads(args.threads)
-    data = load_data(0)
+    data = load_data(args.corpus)
     print(f"{len(data['train']):,} training blocks of {SEQ}; unigram masked-token loss {data['unigram']:.4f}; "
           f"test majority class {data['majority']:.3f}", flush=True)
     runs = []
     for spec in args.variants:  # "variant" runs at each of --lrs, "variant@lr" at its own
         variant, _, own = spec.partition("@")
         for lr in [float(own)] if own else args.lrs:
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 model, run = pretrain(variant, data, args.steps, lr, seed)
-                for pooling in ("cls",) if variant == "bert" else ("cls", "mean"):
+                for pooling in ("cls",) if variant == "bert" or args.skip_mean_pooling else ("cls", "mean"):
                     run |= finetune(model, variant, data, args.finetune_steps, args.finetune_lr, seed, pooling)
                 run["vs_unigram_percent"] = 100 * (1 - run["mlm_validation_loss"] / data["unigram"])
                 print(f"  {variant:<40} lr {lr:<7g} seed {seed}  MLM loss {run['mlm_validation_loss']:.4f} "
@@ -202,7 +212,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(
         {"machine": {**machine_info(), "threads": args.threads}, "date": time.strftime("%Y-%m-%d"),
-         "steps": args.steps, "batch": BATCH, "sequence": SEQ, "tokens": args.steps * BATCH * SEQ,
+         "corpus": args.corpus, "steps": args.steps, "batch": BATCH, "sequence": SEQ, "tokens": args.steps * BATCH * SEQ,
          "finetune": {"steps": args.finetune_steps, "lr": args.finetune_lr, "batch": BATCH},
          "unigram_loss": data["unigram"], "test_majority": data["majority"], "chance": 1 / data["num_labels"],
          "model": dict(layers=L, hidden=C, heads=H, intermediate=F), "runs": runs}, indent=2) + "\n")
