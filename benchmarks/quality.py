@@ -122,9 +122,10 @@ def run_corpus(corpus: str, args) -> dict:
     print(f"{corpus}: {len(train_blocks):,} training blocks, {len(validation):,} validation blocks of {SEQ} tokens; "
           f"{args.steps * BATCH * SEQ:,} training tokens per run", flush=True)
     # the baseline, minformer's default and the recipe get the sweep; each single component runs at the default's best
-    swept = {"gpt2": args.baseline_lrs or args.lrs, args.recipe: args.recipe_lrs or args.lrs}
+    swept = {"gpt2": args.baseline_lrs or args.lrs}
     if not args.baseline_and_recipe:
-        swept = {"gpt2": swept["gpt2"], "minformer": args.lrs, args.recipe: swept[args.recipe]}
+        swept["minformer"] = args.lrs
+    swept[args.recipe] = args.recipe_lrs or args.lrs
     best = {variant: sweep(variant, data, args, lrs) for variant, lrs in swept.items()}
     for variant in [] if args.baseline_and_recipe else args.variants:
         if variant not in best:
