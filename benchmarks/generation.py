@@ -1,11 +1,14 @@
 """Generation throughput with the KV cache: new tokens/s of greedy decoding (32-token prompt, 256 new tokens) at
-batch 1 and 8, minformer's decoder (and, for the cost of rotary positions, the same with learned positions) against
-GPT2LMHeadModel of the same size, interleaved, medians after a warm-up.
+batch 1 and 8, minformer's decoder against GPT2LMHeadModel of the same size, each on its default `generate()` path and
+compiled (`minformer.compile_decoding`: static cache + torch.compile of the decoding step, the same speed-ups applied
+to GPT-2), interleaved, medians after a warm-up; the warm-up's time (the compilation, for the compiled rows) is
+recorded beside. Every minformer row must give the default row's tokens exactly.
 
     .venv/bin/python benchmarks/generation.py [--repeats 5]
 """
 
 import argparse
+import copy
 import json
 import statistics
 import sys
@@ -25,31 +28,33 @@ L, C, H, F, VOCAB, PROMPT, NEW = 6, 384, 6, 1536, 8192, 32, 256
 
 
 def build() -> dict:
-    """minformer's default decoder (rotary positions), the same with learned positions (GPT-2's kind: it shows
-    what rotary positions cost per decoding step), and GPT2LMHeadModel, all 6 layers × 384."""
+    """minformer's default decoder (rotary positions) and GPT2LMHeadModel, both 6 layers × 384, each plain and
+    compiled (the compiled ones are the same weights under a second name)."""
     common = dict(vocab_size=VOCAB, hidden_size=C, num_hidden_layers=L, num_attention_heads=H, intermediate_size=F,
                   max_position_embeddings=PROMPT + NEW, bos_token_id=2, eos_token_id=3, pad_token_id=0)
     torch.manual_seed(0)
     ours = minformer.MinformerDecoderForCausalLM(minformer.MinformerDecoderConfig(**common)).eval()
-    learned = minformer.MinformerDecoderForCausalLM(
-        minformer.MinformerDecoderConfig(**common, position_embedding_type="learned")).eval()
     gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=VOCAB, n_embd=C, n_layer=L, n_head=H, n_inner=F,
                                       n_positions=PROMPT + NEW, bos_token_id=2, eos_token_id=3,
                                       pad_token_id=0)).eval()
-    models = {"minformer decoder": ours, "GPT2LMHeadModel": gpt2, "minformer, learned positions": learned}
-    for model in models.values():
+    models = {"minformer decoder": ours, "GPT2LMHeadModel": gpt2}
+    for model in (ours, gpt2):
         model.generation_config.eos_token_id = None  # always 256 new tokens
         model.generation_config.pad_token_id = 0
+    for name, model in list(models.items()):
+        compiled = copy.deepcopy(model)
+        minformer.compile_decoding(compiled)
+        models[f"{name}, compiled"] = compiled
     return models
 
 
 @torch.no_grad()
-def timed(model, prompt) -> float:
+def timed(model, prompt) -> tuple[float, torch.Tensor]:
     began = time.perf_counter()
     output = model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=NEW, min_new_tokens=NEW,
                             do_sample=False)
     assert output.shape[1] == PROMPT + NEW
-    return time.perf_counter() - began
+    return time.perf_counter() - began, output
 
 
 def main() -> None:
@@ -62,19 +67,26 @@ def main() -> None:
     rows = []
     for batch in (1, 8):
         prompt = torch.randint(5, VOCAB, (batch, PROMPT), generator=torch.Generator().manual_seed(0))
-        for model in models.values():
-            timed(model, prompt)  # warm-up
+        first_call, outputs = {}, {}
+        for name, model in models.items():
+            first_call[name], outputs[name] = timed(model, prompt)  # warm-up; compiles the compiled rows
+        reference = outputs["minformer decoder"]
+        assert torch.equal(outputs["minformer decoder, compiled"], reference), "compiled decoding changed tokens"
         times = {name: [] for name in models}
         for _ in range(args.repeats):
             for name, model in models.items():
-                times[name].append(timed(model, prompt))
-        counterpart = batch * NEW / statistics.median(times["GPT2LMHeadModel"])
+                times[name].append(timed(model, prompt)[0])
+        speed = {name: batch * NEW / statistics.median(times[name]) for name in models}
+        counterpart = speed["GPT2LMHeadModel"]
         for name in models:
-            tokens_per_second = batch * NEW / statistics.median(times[name])
+            tokens_per_second = speed[name]
+            same_path = speed["GPT2LMHeadModel" + (", compiled" if name.endswith(", compiled") else "")]
             rows.append({"batch": batch, "model": name, "new_tokens_per_second": tokens_per_second,
-                         "ratio": tokens_per_second / counterpart, "times": times[name]})
+                         "ratio": tokens_per_second / counterpart,
+                         "ratio_to_gpt2_same_path": tokens_per_second / same_path,
+                         "times": times[name], "first_call_seconds": first_call[name]})
             print(f"batch {batch}  {name:<30} {tokens_per_second:8.1f} new tokens/s  "
-                  f"{tokens_per_second / counterpart:.3f}× GPT-2", flush=True)
+                  f"{tokens_per_second / counterpart:.3f}× GPT-2  (first call {first_call[name]:.1f} s)", flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "generation.json").write_text(json.dumps(
         {"machine": {**machine_info(), "threads": args.threads}, "date": time.strftime("%Y-%m-%d"), "rows": rows},

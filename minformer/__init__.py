@@ -17,6 +17,7 @@ from .modeling import (
     MinformerEncoderModel,
 )
 from .peft_targets import register_peft_targets
+from .generation import compile_decoding
 from .registration import register_auto_classes
 from .text2text_pipeline import register_text2text_pipeline
 
@@ -37,4 +38,5 @@ __all__ = [
     "MinformerEncoderForTokenClassification",
     "MinformerEncoderModel",
     "__version__",
+    "compile_decoding",
 ]

@@ -1,10 +1,26 @@
-"""Text generation from a saved decoder: left-padded batched prompts, greedy or sampled, with the KV cache."""
+"""Text generation from a saved decoder: left-padded batched prompts, greedy or sampled, with the KV cache; and the
+compiled decoding step, which transformers turns on by itself only on accelerators."""
+
+from typing import Any
+
+
+def compile_decoding(model: Any) -> None:
+    """Make `model.generate()` (and pipelines over the model) decode with a preallocated key/value cache
+    (transformers' static cache: no concatenation per step) and the decoding step compiled by `torch.compile`, on
+    any device. The tokens are the same as the plain path's; the first call pays the compilation (seconds), so it
+    helps where one process generates many tokens (benchmarks/generation.py measures both)."""
+    from transformers import CompileConfig
+
+    compile_config = CompileConfig(fullgraph=True, dynamic=False)
+    compile_config._compile_all_devices = True  # transformers compiles by itself only on cuda/xpu/mps/...
+    model.generation_config.cache_implementation = "static"
+    model.generation_config.compile_config = compile_config
 
 
 def generate_texts(model_path: str, prompts: list[str], max_new_tokens: int = 50, greedy: bool = False,
                    temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95, num_samples: int = 1,
-                   seed: int = 0, attn_implementation: str | None = None) -> list[str]:
-    """Prompt + continuation for each prompt and sample."""
+                   seed: int = 0, attn_implementation: str | None = None, compile: bool = False) -> list[str]:
+    """Prompt + continuation for each prompt and sample; `compile` decodes through `compile_decoding`."""
     import math
 
     import torch
@@ -24,6 +40,8 @@ def generate_texts(model_path: str, prompts: list[str], max_new_tokens: int = 50
     options = {"attn_implementation": attn_implementation} if attn_implementation else {}
     model, tokenizer = load_pretrained(AutoModelForCausalLM, model_path, families=("decoder",), **options)
     model.eval()
+    if compile:
+        compile_decoding(model)
     tokenizer.padding_side = "left"  # batched prompts end where generation starts
     set_seed(seed)
     inputs = tokenizer(prompts, return_tensors="pt", padding=True)

@@ -67,8 +67,9 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     add_sequence_length_argument(model, default=128, help="tokens per training sequence")
     model.add_argument("--tokenizer", help="a saved tokenizer folder (default: train one on the training split)")
     model.add_argument("--vocab-size", type=int, default=8192, help="when training the tokenizer (default 8192)")
-    model.add_argument("--sparse-prediction", action="store_true",
-                       help="encoder: run the masked-LM head only on the masked tokens (same loss, faster)")
+    model.add_argument("--sparse-prediction", action=argparse.BooleanOptionalAction,
+                       help="encoder: run the masked-LM head only on the masked tokens (same loss, faster; on by "
+                            "default, so the saved model returns logits for labelled tokens only when given labels)")
     model.add_argument("--mlm-probability", type=float, help="encoder: share of the tokens masked in training "
                                                              f"(default {describe_defaults('mlm_probability')})")
     model.add_argument("--config-overrides", metavar="FIELD=VALUE,...",

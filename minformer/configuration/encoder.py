@@ -19,6 +19,10 @@ class MinformerEncoderConfig(MinformerConfig):
     # logits (N, V); the same loss for ~15% of the head's work (ModernBERT's "sparse prediction"). Opt-in, because
     # the logits' shape changes when labels are given.
     sparse_prediction: bool = False
+    # batches with padding: run the projections and feed-forward networks on the real tokens only, packed into one
+    # sequence, and attention on the padded layout (ModernBERT's unpadding; modeling/unpadding.py). The same results;
+    # the final hidden states at padding positions are zeros, on this path and the padded one.
+    padding_free: bool = True
     classifier_dropout: float | int | None = None  # dropout before classification heads; None means hidden_dropout_prob
     classifier_pooling: str = "cls"  # sequence classifier's input: "cls" (first token, BERT) or "mean" (real tokens)
 

@@ -13,7 +13,7 @@ SET_ELSEWHERE = {"vocab_size": "--tokenizer / --vocab-size", "max_position_embed
                  "pad_token_id": "the tokenizer", "bos_token_id": "the tokenizer", "eos_token_id": "the tokenizer",
                  "is_decoder": "--family", "hidden_size": "--hidden-size", "num_hidden_layers": "--num-hidden-layers",
                  "num_attention_heads": "--num-attention-heads", "intermediate_size": "--intermediate-size",
-                 "sparse_prediction": "--sparse-prediction"}
+                 "sparse_prediction": "--sparse-prediction / --no-sparse-prediction"}
 
 
 def architecture_fields(family: str) -> list[str]:

@@ -22,6 +22,7 @@ from ..configuration.common import MinformerConfig
 from .cache_name import updated_by_attention
 from .norm import build_head_norm
 from .positions import apply_rotary
+from .unpadding import Unpadding
 
 
 def eager_attention_forward(
@@ -112,9 +113,11 @@ class MultiHeadAttention(nn.Module):
         rotary_angles: tuple[torch.Tensor, torch.Tensor] | None = None,
         cache: Cache | None = None,
         key_value_states: torch.Tensor | None = None,
+        unpadding: Unpadding | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """hidden_states (B, T, C) -> output (B, T, C) and the attention weights (eager only, else None)."""
+        """hidden_states (B, T, C) -> output (B, T, C) and the attention weights (eager only, else None). With an
+        `unpadding`, hidden_states are a padded batch's real tokens (1, N, C), and each text attends within itself."""
         B, T, _ = hidden_states.shape
         query = self.q_norm(self._split_heads(self.q_proj(hidden_states)))  # (B, nh, T, hs)
         if self.is_cross_attention:
@@ -127,14 +130,15 @@ class MultiHeadAttention(nn.Module):
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
         )
-        output, weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            scaling=self.scaling,
-            dropout=self.config.attention_dropout if self.training else 0.0,
-            **kwargs,
-        )  # output (B, T, nh, hs)
+        dropout = self.config.attention_dropout if self.training else 0.0
+        if unpadding is None:
+            output, weights = attention_interface(
+                self, query, key, value, attention_mask, scaling=self.scaling, dropout=dropout, **kwargs
+            )  # output (B, T, nh, hs)
+        else:  # each text attends to its own real tokens, (1, nh, n_i, hs): no mask, no padding
+            output = torch.cat([
+                attention_interface(self, q, k, v, None, scaling=self.scaling, dropout=dropout, **kwargs)[0]
+                for q, k, v in unpadding.texts(query, key, value)
+            ], dim=1)  # (1, N, nh, hs)
+            weights = None
         return self.o_proj(output.reshape(B, T, -1)), weights  # (B, T, C), summed over the processes' heads

@@ -1,7 +1,8 @@
 """The bidirectional encoder (BERT-like) and its task models: masked LM, sequence and token classification.
 
 Notation: B batch, T sequence length, C hidden size, V vocabulary size, L number of labels.
-Data flow: ids -> `Embeddings` -> bidirectional padding mask -> `BlockStack` -> head (heads.py).
+Data flow: ids -> `Embeddings` -> bidirectional padding mask -> `BlockStack` -> head (heads.py). A padded batch runs
+the stack on its real tokens only (unpadding.py).
 """
 
 import torch
@@ -22,6 +23,7 @@ from .embeddings import Embeddings
 from .heads import MaskedLMHead, SequenceClassificationHead, TokenClassificationHead
 from .pretrained import MinformerPreTrainedModel
 from .stack import BlockStack
+from .unpadding import unpadding_for
 
 
 class MinformerEncoderPreTrainedModel(MinformerPreTrainedModel):
@@ -53,9 +55,22 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
         seq_length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
         if position_ids is None:
             position_ids = torch.arange(seq_length, device=self.device)[None]  # (1, T)
+        unpadding = unpadding_for(self.config, attention_mask, kwargs)
+        if unpadding is not None:  # embed and encode the real tokens only, as one sequence (1, N)
+            input_ids, inputs_embeds, token_type_ids, position_ids = (
+                None if x is None else unpadding.pack(x.expand(unpadding.batch_size, *x.shape[1:]))
+                for x in (input_ids, inputs_embeds, token_type_ids, position_ids)
+            )
         hidden_states, rotary_angles = self.embeddings(position_ids, input_ids, inputs_embeds, token_type_ids)
-        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden_states, attention_mask=attention_mask)
-        hidden_states = self.stack(hidden_states, mask, rotary_angles, **kwargs)  # (B, T, C)
+        mask = None  # padding-free: each text attends to its own tokens only, and needs no mask
+        if unpadding is None:
+            mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden_states,
+                                             attention_mask=attention_mask)
+        hidden_states = self.stack(hidden_states, mask, rotary_angles, unpadding=unpadding, **kwargs)  # (B, T, C)|(1, N, C)
+        if unpadding is not None:
+            return BaseModelOutput(last_hidden_state=unpadding.unpack(hidden_states))  # (B, T, C), zeros at padding
+        if attention_mask is not None and attention_mask.dim() == 2:  # padding states are zeros on both paths
+            hidden_states = hidden_states * attention_mask[..., None].to(hidden_states.dtype)
         return BaseModelOutput(last_hidden_state=hidden_states)
 
 

@@ -38,7 +38,7 @@ class PretrainOptions:
     intermediate_size: int | None = None
     sequence_length: int = 128  # tokens per training sequence (the CLI's --sequence-length, alias --block-size)
     mlm_probability: float | None = None  # encoder: the share of tokens masked; None: the family's default
-    sparse_prediction: bool = False  # encoder: the MLM head only on masked positions (opt-in speed-up)
+    sparse_prediction: bool | None = None  # encoder: the MLM head on masked positions only; None: the default (on)
     # config fields over the family's defaults (pretrain_defaults.py), e.g. {"hidden_act": "gelu"}; the CLI's
     # --config-overrides
     config_overrides: dict = field(default_factory=dict)
@@ -77,7 +77,7 @@ def _config(options: PretrainOptions, vocab_size: int, special: dict):
     """The family's default architecture, then the preset's and the flags' sizes, then --config-overrides."""
     sizes = dict(hidden_size=options.hidden_size, num_hidden_layers=options.num_hidden_layers,
                  num_attention_heads=options.num_attention_heads, intermediate_size=options.intermediate_size,
-                 **({"sparse_prediction": True} if options.sparse_prediction else {}))
+                 **({} if options.sparse_prediction is None else {"sparse_prediction": options.sparse_prediction}))
     architecture = {**options.defaults.architecture, **options.config_overrides}
     try:
         return model_config(options.family, options.preset, vocab_size, options.sequence_length, special,

@@ -136,6 +136,91 @@ def test_chunked_matches_float64(case, chunks):
     check_against_reference("chunked", case, chunks)
 
 
+@pytest.mark.parametrize("chunks", CHUNKS, ids=lambda c: f"q{c[0]}-k{c[1]}")
+@pytest.mark.parametrize("case", list(CASES))
+def test_chunked_tiles_are_the_mask_function_per_tile(case, chunks):
+    """The tiles the chunked mask decides from positions alone (fully allowed / fully masked, causal and padding) and
+    the boolean tiles it builds are exactly transformers' dense mask, cut into tiles."""
+    from minformer.modeling.attention_chunked import _chunks
+
+    T, S, causal, pad = CASES[case]
+    options = dict(batch_size=B, q_length=T, kv_length=S, q_offset=S - T if causal else 0, kv_offset=0,
+                   mask_function=causal_mask_function if causal else bidirectional_mask_function,
+                   attention_mask=key_padding(pad, S) if pad else None)
+    mask = ALL_MASK_ATTENTION_FUNCTIONS["chunked"](**options)
+    dense = ALL_MASK_ATTENTION_FUNCTIONS["sdpa"](**options, allow_is_causal_skip=False,
+                                                 allow_is_bidirectional_skip=False)
+    dense = dense.expand(B, 1, T, S)[:, 0]  # (B, T, S) boolean, True = attend
+    if mask is None:  # nothing masked
+        assert bool(dense.all())
+        return
+    kv_chunks = _chunks(S, chunks[1])
+    keys = mask.key_chunks(kv_chunks, torch.device("cpu"))
+    for batch in range(B):
+        for q_start, q_end in _chunks(T, chunks[0]):
+            for (kv_start, kv_end), known in zip(kv_chunks, keys[batch]):
+                want = dense[batch, q_start:q_end, kv_start:kv_end]  # (Tc, Sc)
+                tile = mask.tile(batch, q_start, q_end, kv_start, kv_end, torch.device("cpu"), known)
+                if tile is True or tile is False:
+                    assert bool((want == tile).all()), (batch, q_start, kv_start, tile)
+                else:
+                    assert torch.equal(tile.expand(1, *want.shape)[0], want), (batch, q_start, kv_start)
+
+
+def test_chunked_evaluates_any_other_mask_function():
+    """A mask function the chunked mask has no shortcut for (a sliding window) is evaluated tile by tile: the same
+    outputs and gradients as eager with transformers' dense mask for that function."""
+    from transformers.masking_utils import sliding_window_causal_mask_function
+
+    T = 13
+    options = dict(batch_size=B, q_length=T, kv_length=T, q_offset=0, kv_offset=0,
+                   mask_function=sliding_window_causal_mask_function(4), attention_mask=key_padding("left", T))
+    masks = {"chunked": ALL_MASK_ATTENTION_FUNCTIONS["chunked"](**options),
+             "eager": ALL_MASK_ATTENTION_FUNCTIONS["sdpa"](**options, allow_is_causal_skip=False)}
+    q, k, v = (torch.randn(B, NH, T, HS, requires_grad=True) for _ in range(3))
+    module = torch.nn.Module()
+    module.config = SimpleNamespace(attention_query_chunk_size=3, attention_key_chunk_size=5)
+    from minformer.modeling.attention import eager_attention_forward
+
+    rows = key_padding("left", T)[:, :, None].expand(B, T, NH)  # left padding queries attend to nothing
+    results = {}
+    for name, fn in (("chunked", ALL_ATTENTION_FUNCTIONS["chunked"]), ("eager", eager_attention_forward)):
+        out = fn(module, q, k, v, masks[name], scaling=HS**-0.5)[0]  # (B, T, nh, hs)
+        results[name] = (out, *torch.autograd.grad((out * rows[..., None]).sum(), (q, k, v)))
+    torch.testing.assert_close(results["chunked"][0][rows], results["eager"][0][rows], atol=1e-5, rtol=0)
+    for got, want in zip(results["chunked"][1:], results["eager"][1:]):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["bool", "additive"])
+def test_chunked_accepts_a_dense_mask(kind):
+    """A 4D mask passed by the caller (not built by `chunked_mask`) is sliced per tile."""
+    T, S, causal, pad = CASES["causal-left-padded"]
+    padding = key_padding(pad, S)
+    allowed = padding[:, None, None, :] & (torch.arange(S)[None, :] <= torch.arange(T)[:, None])  # (B, 1, T, S)
+    mask = allowed if kind == "bool" else torch.zeros(allowed.shape).masked_fill(~allowed, torch.finfo().min)
+    q, k, v = torch.randn(B, NH, T, HS), torch.randn(B, NH, S, HS), torch.randn(B, NH, S, HS)
+    module = torch.nn.Module()
+    module.config = SimpleNamespace(attention_query_chunk_size=4, attention_key_chunk_size=3)
+    actual = ALL_ATTENTION_FUNCTIONS["chunked"](module, q, k, v, mask, scaling=HS**-0.5)[0]
+    expected, valid_rows = reference(q, k, v, causal, padding)
+    rows = valid_rows.expand(B, T, NH)
+    torch.testing.assert_close(actual[rows].double(), expected[rows], atol=1e-5, rtol=0)
+
+
+def test_chunked_saves_nothing_quadratic_for_backward():
+    """What the backward keeps is O(T): q, k, v, the output and the log-sum-exp (no (T, S) tile or mask)."""
+    T = 64
+    q, k, v = (torch.randn(1, NH, T, HS, requires_grad=True) for _ in range(3))
+    module = torch.nn.Module()
+    module.is_causal = True
+    module.config = SimpleNamespace(attention_query_chunk_size=16, attention_key_chunk_size=16)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.numel()) or t, lambda t: t):
+        ALL_ATTENTION_FUNCTIONS["chunked"](module, q, k, v, None, scaling=HS**-0.5)[0].sum().backward()
+    assert saved and max(saved) <= NH * T * HS, saved
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_xformers_adapter_matches_float64(case, xformers_standin):
     check_against_reference("xformers", case)

@@ -65,11 +65,13 @@ def test_collator_used_for_decoder_training_masks_nothing(tiny_decoder):
 
 
 def test_sparse_prediction_trains_the_same_encoder(tiny_encoder, tmp_path):
-    """The opt-in speed-up must not change training: same seed, same data, the same logged losses."""
-    output = tmp_path / "sparse"
-    assert main(pretrain_args("encoder", output, extra=["--sparse-prediction"])) == 0
-    assert json.loads((output / "config.json").read_text())["sparse_prediction"] is True
-    dense, sparse = logged_losses(tiny_encoder), logged_losses(output)
+    """The default speed-up must not change training: same seed, same data, the same logged losses as the dense
+    head (--no-sparse-prediction)."""
+    assert json.loads((tiny_encoder / "config.json").read_text())["sparse_prediction"] is True  # pretrain's default
+    output = tmp_path / "dense"
+    assert main(pretrain_args("encoder", output, extra=["--no-sparse-prediction"])) == 0
+    assert json.loads((output / "config.json").read_text())["sparse_prediction"] is False
+    sparse, dense = logged_losses(tiny_encoder), logged_losses(output)
     assert [step for step, _ in sparse] == [step for step, _ in dense]
     for (step, a), (_, b) in zip(dense, sparse):
         assert math.isclose(a, b, rel_tol=1e-3), (step, a, b)
