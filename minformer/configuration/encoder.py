@@ -20,8 +20,8 @@ class MinformerEncoderConfig(MinformerConfig):
     # the logits' shape changes when labels are given.
     sparse_prediction: bool = False
     # batches with padding: run the projections and feed-forward networks on the real tokens only, packed into one
-    # sequence, and attention on the padded layout (ModernBERT's unpadding; modeling/unpadding.py). The same results;
-    # the final hidden states at padding positions are zeros, on this path and the padded one.
+    # sequence, and attention per text (ModernBERT's unpadding; modeling/unpadding.py). The same results at the real
+    # tokens; the final hidden states at padding positions are zeros. Left-padded batches keep the padded path.
     padding_free: bool = True
     classifier_dropout: float | int | None = None  # dropout before classification heads; None means hidden_dropout_prob
     classifier_pooling: str = "cls"  # sequence classifier's input: "cls" (first token, BERT) or "mean" (real tokens)

@@ -22,9 +22,10 @@ from transformers.utils import TransformersKwargs, can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
 from ..configuration.decoder import MinformerDecoderConfig
-from .cache_name import accepts_past_key_values, cache_field, cache_of
+from .cache_name import CACHE, accepts_past_key_values, cache_field, cache_of
 from .embeddings import Embeddings
 from .heads import CausalLMHead, LastTokenClassificationHead
+from .preallocated_cache import PreallocatedCache
 from .pretrained import RECORD_CROSS_ATTENTIONS, MinformerPreTrainedModel
 from .stack import BlockStack
 
@@ -46,8 +47,8 @@ class MinformerDecoderModel(MinformerDecoderPreTrainedModel):
 
     def _new_cache(self, with_cross_attention: bool) -> Cache:
         if with_cross_attention:
-            return EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
-        return DynamicCache(config=self.config)
+            return EncoderDecoderCache(PreallocatedCache(config=self.config), DynamicCache(config=self.config))
+        return PreallocatedCache(config=self.config)
 
     @accepts_past_key_values  # the name before 5.24 (peft, older libraries)
     @capture_outputs
@@ -128,6 +129,15 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head
+
+    def _prepare_cache_for_generation(self, generation_config, model_kwargs: dict, *args, **kwargs):
+        """generate() makes a `DynamicCache` when neither the caller nor `cache_implementation` chose one: decode
+        with the `PreallocatedCache` instead, the same keys and values without a copy of the cache per step."""
+        chosen = model_kwargs.get(CACHE)
+        result = super()._prepare_cache_for_generation(generation_config, model_kwargs, *args, **kwargs)
+        if chosen is None and type(model_kwargs.get(CACHE)) is DynamicCache:
+            model_kwargs[CACHE] = PreallocatedCache(config=self.config)
+        return result
 
     def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
         self.lm_head = new_embeddings

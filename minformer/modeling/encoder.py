@@ -68,9 +68,7 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
                                              attention_mask=attention_mask)
         hidden_states = self.stack(hidden_states, mask, rotary_angles, unpadding=unpadding, **kwargs)  # (B, T, C)|(1, N, C)
         if unpadding is not None:
-            return BaseModelOutput(last_hidden_state=unpadding.unpack(hidden_states))  # (B, T, C), zeros at padding
-        if attention_mask is not None and attention_mask.dim() == 2:  # padding states are zeros on both paths
-            hidden_states = hidden_states * attention_mask[..., None].to(hidden_states.dtype)
+            hidden_states = unpadding.unpack(hidden_states)  # (B, T, C), zeros at padding
         return BaseModelOutput(last_hidden_state=hidden_states)
 
 

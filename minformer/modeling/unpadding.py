@@ -2,7 +2,8 @@
 sequence, so projections, feed-forward networks and norms spend no work on padding, and attention runs one text at a
 time on its own real tokens (the "varlen" attention of flash-attention kernels, written as a loop of calls to the
 model's backend), so no score is computed for padding either. The results at the real tokens are the padded
-computation's.
+computation's; the final states at padding positions are zeros (no head reads them: the losses skip them and
+classifiers read the first token or the real tokens' mean).
 
 Notation: B batch, T padded length, N real tokens in the batch (N ≤ B·T), C hidden size, nh heads, hs head size.
 """
@@ -52,7 +53,8 @@ class Unpadding:
 
 def unpadding_for(config: MinformerConfig, attention_mask: torch.Tensor | None, kwargs: dict) -> Unpadding | None:
     """The batch's `Unpadding` when padding-free encoding applies and gains something, else None (the padded path):
-    it needs `config.padding_free`, a (B, T) mask with padding in it, one of minformer's backends,
+    it needs `config.padding_free`, a (B, T) mask with padding at the end of some row (right padding, as encoders'
+    tokenizers pad), one of minformer's backends,
     no per-layer outputs requested (hidden states and attention maps keep the padded shape), and eager execution
     (a traced graph cannot depend on how many tokens are real)."""
     if not config.padding_free or attention_mask is None or attention_mask.dim() != 2 or is_torchdynamo_compiling():
@@ -63,6 +65,8 @@ def unpadding_for(config: MinformerConfig, attention_mask: torch.Tensor | None, 
         requested = kwargs.get(output)
         if requested or (requested is None and getattr(config, output, False)):
             return None
-    if bool(attention_mask.all()):
-        return None  # nothing to remove
+    if bool(attention_mask.all()) or not bool(attention_mask[:, 0].all()):
+        # nothing to remove; or left padding, where a classifier on the first token reads a padding position, whose
+        # state (the padding attends to the text) only the padded computation gives
+        return None
     return Unpadding.of(attention_mask)
