@@ -26,6 +26,8 @@ from ceiling import matmul_gflops  # noqa: E402
 from machine import machine_info  # noqa: E402
 
 import minformer  # noqa: E402
+from minformer.training.optimizers import MuonFactory  # noqa: E402
+from minformer.training.pretrain_defaults import PRETRAIN_DEFAULTS  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = {"small": dict(layers=6, hidden=384, heads=6, ffn=1536), "large": dict(layers=8, hidden=512, heads=8, ffn=2048)}
@@ -59,6 +61,12 @@ def models(size: dict) -> dict:
     def sparse_encoder():
         return encoder(sparse_prediction=True)
 
+    def pretrain_default(sparse_prediction: bool = True):  # what `minformer pretrain --family encoder` trains
+        return encoder(**{**PRETRAIN_DEFAULTS["encoder"].architecture, "sparse_prediction": sparse_prediction})
+
+    def pretrain_default_dense():
+        return pretrain_default(sparse_prediction=False)
+
     return {
         "minformer decoder": ("causal", decoder, ()),
         "GPT2LMHeadModel": ("causal", gpt2_model, ()),
@@ -72,6 +80,9 @@ def models(size: dict) -> dict:
         "minformer encoder --bf16": ("mlm", encoder, ("bf16",)),
         "BertForMaskedLM --bf16": ("mlm", bert_model, ("bf16",)),
         "minformer encoder --sparse-prediction --bf16": ("mlm", sparse_encoder, ("bf16",)),
+        # pretrain's encoder: the recipe's architecture, Muon, 30% of the tokens masked, sparse prediction
+        "minformer encoder, pretrain's default": ("mlm30", pretrain_default, ("muon",)),
+        "minformer encoder, pretrain's default --no-sparse-prediction": ("mlm30", pretrain_default_dense, ("muon",)),
     }
 
 
@@ -82,6 +93,8 @@ GROUPS = (
     ("minformer encoder", "BertForMaskedLM", "minformer encoder --torch-compile",
      "minformer encoder --sparse-prediction", "minformer encoder --bf16", "BertForMaskedLM --bf16",
      "minformer encoder --sparse-prediction --bf16"),
+    ("minformer encoder, pretrain's default", "BertForMaskedLM",
+     "minformer encoder, pretrain's default --no-sparse-prediction", "minformer encoder"),
 )
 DEFAULTS = {"minformer decoder", "GPT2LMHeadModel", "minformer encoder", "BertForMaskedLM"}
 
@@ -94,7 +107,9 @@ def build(name: str, size: dict) -> tuple:
     model = make().train()
     model.set_attn_implementation("sdpa")
     forward = torch.compile(model) if "compile" in options else model
-    return model, forward, torch.optim.AdamW(model.parameters(), lr=1e-4), batch(kind), "bf16" in options
+    optimizer = (MuonFactory()(model, lr=1e-4, weight_decay=0.0) if "muon" in options
+                 else torch.optim.AdamW(model.parameters(), lr=1e-4))
+    return model, forward, optimizer, batch(kind), "bf16" in options
 
 
 def step(built: tuple) -> float:
@@ -110,13 +125,14 @@ def step(built: tuple) -> float:
 
 
 def batch(kind: str) -> dict:
-    """The same random batch every step: causal LM labels = inputs; masked LM 15% masked (id 4) with labels."""
+    """The same random batch every step: causal LM labels = inputs; masked LM 15% masked (id 4) with labels, or
+    30% ("mlm30", pretrain's encoder default)."""
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(5, VOCAB, (BATCH, SEQ), generator=generator)
     if kind == "causal":
         return {"input_ids": ids, "labels": ids}
     labels = torch.full_like(ids, -100)
-    masked = torch.rand(ids.shape, generator=generator) < 0.15
+    masked = torch.rand(ids.shape, generator=generator) < (0.3 if kind == "mlm30" else 0.15)
     labels[masked] = ids[masked]
     return {"input_ids": ids.masked_fill(masked, 4), "labels": labels}
 
@@ -232,6 +248,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     parser.add_argument("--no-memory", action="store_true", help="skip the fresh-process peak-memory runs")
+    parser.add_argument("--groups", nargs="+", type=int, default=list(range(len(GROUPS))),
+                        help="which interleaved groups to measure (0 decoder, 1 encoder, 2 pretrain's encoder)")
+    parser.add_argument("--output", default="training_throughput", help="result name in benchmarks/results/")
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the last JSON")
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)  # internal: the fresh process of peak_memory
     args = parser.parse_args()
@@ -246,7 +265,7 @@ def main() -> None:
     rows = []
     print(f"{'size':<6} {'model':<38} {'tokens/s':>9} {'MFU':>6} {'ratio':>7} {'memory MiB':>11}")
     for size_name in args.sizes:
-        for group in GROUPS:
+        for group in (GROUPS[index] for index in args.groups):
             for row in measure_throughput(group, size_name, args.repeats, ceiling):
                 if not args.no_memory:  # the target is about the defaults: a median of 3 for them, 1 run for opt-ins
                     runs = 3 if row["model"] in DEFAULTS else 1
@@ -258,9 +277,9 @@ def main() -> None:
     result = {"machine": {**machine_info(), "threads": args.threads}, "ceiling_gflops": ceiling,
               "batch": BATCH, "sequence": SEQ, "vocab": VOCAB, "rows": rows,
               "date": time.strftime("%Y-%m-%d")}
-    (RESULTS / "training_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot(result, RESULTS / "training_throughput.png")
-    print(f"ceiling {ceiling:.1f} GFLOP/s; wrote {RESULTS / 'training_throughput.json'}")
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot(result, RESULTS / f"{args.output}.png")
+    print(f"ceiling {ceiling:.1f} GFLOP/s; wrote {RESULTS / args.output}.json")
 
 
 if __name__ == "__main__":
