@@ -131,14 +131,14 @@ class MultiHeadAttention(nn.Module):
             self.config._attn_implementation, eager_attention_forward
         )
         dropout = self.config.attention_dropout if self.training else 0.0
-        if unpadding is None:
-            output, weights = attention_interface(
-                self, query, key, value, attention_mask, scaling=self.scaling, dropout=dropout, **kwargs
-            )  # output (B, T, nh, hs)
-        else:  # each text attends to its own real tokens, (1, nh, n_i, hs): no mask, no padding
-            output = torch.cat([
-                attention_interface(self, q, k, v, None, scaling=self.scaling, dropout=dropout, **kwargs)[0]
-                for q, k, v in unpadding.texts(query, key, value)
-            ], dim=1)  # (1, N, nh, hs)
-            weights = None
+        # A padding-free batch attends one text at a time, on its real tokens (1, nh, n_i, hs) with no mask; any
+        # other, all at once. One call site, found by vLLM in this source; isinstance, since its trace passes proxies
+        padding_free = isinstance(unpadding, Unpadding)
+        groups = unpadding.texts(query, key, value) if padding_free else ((query, key, value),)
+        mask = None if padding_free else attention_mask
+        results = [attention_interface(self, q, k, v, mask, scaling=self.scaling, dropout=dropout, **kwargs)
+                   for q, k, v in groups]
+        if padding_free:
+            return self.o_proj(torch.cat([out for out, _ in results], dim=1).reshape(B, T, -1)), None  # (1, N, C)
+        output, weights = results[0]  # output (B, T, nh, hs)
         return self.o_proj(output.reshape(B, T, -1)), weights  # (B, T, C), summed over the processes' heads
