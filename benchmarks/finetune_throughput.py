@@ -1,7 +1,7 @@
 """Fine-tuning throughput on padded, variable-length batches: real (non-padding) tokens/s of forward + backward +
-fused AdamW (the Trainer's default) for sequence classification, minformer's encoder (padding-free by default, and with `padding_free=False`)
-against BertForSequenceClassification of the same size (6 layers × 384), the same batches, interleaved A B C A B C,
-medians after a warm-up pass.
+fused AdamW (the Trainer's default) for sequence classification, minformer's encoder (padding-free by default, and
+with `padding_free=False`) against BertForSequenceClassification of the same size (6 layers × 384), the same batches,
+interleaved A B C A B C, medians after a warm-up pass.
 
 The batches have the lengths of real texts, tokenized with a BPE tokenizer trained on the built-in corpus, shuffled,
 16 per batch and padded to each batch's longest, as `DataCollatorWithPadding` does:

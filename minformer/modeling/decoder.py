@@ -130,6 +130,9 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head
 
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.lm_head = new_embeddings
+
     def _prepare_cache_for_generation(self, generation_config, model_kwargs: dict, *args, **kwargs):
         """generate() makes a `DynamicCache` when neither the caller nor `cache_implementation` chose one: decode
         with the `PreallocatedCache` instead, the same keys and values without a copy of the cache per step."""
@@ -138,9 +141,6 @@ class MinformerDecoderForCausalLM(MinformerDecoderPreTrainedModel, GenerationMix
         if chosen is None and type(model_kwargs.get(CACHE)) is DynamicCache:
             model_kwargs[CACHE] = PreallocatedCache(config=self.config)
         return result
-
-    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
-        self.lm_head = new_embeddings
 
     @accepts_past_key_values
     @can_return_tuple

@@ -66,7 +66,8 @@ class MinformerEncoderModel(MinformerEncoderPreTrainedModel):
         if unpadding is None:
             mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden_states,
                                              attention_mask=attention_mask)
-        hidden_states = self.stack(hidden_states, mask, rotary_angles, unpadding=unpadding, **kwargs)  # (B, T, C)|(1, N, C)
+        # (B, T, C), or (1, N, C) padding-free
+        hidden_states = self.stack(hidden_states, mask, rotary_angles, unpadding=unpadding, **kwargs)
         if unpadding is not None:
             hidden_states = unpadding.unpack(hidden_states)  # (B, T, C), zeros at padding
         return BaseModelOutput(last_hidden_state=hidden_states)

@@ -14,7 +14,9 @@ from ..configuration.common import MinformerConfig
 ROOM = 256  # positions added whenever a buffer is full: at most this many cached positions' memory is unused
 
 
-def _appended(cached: torch.Tensor, new: torch.Tensor, buffer: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+def _appended(
+    cached: torch.Tensor, new: torch.Tensor, buffer: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """`cached` (B, nh, S, hs) followed by `new` (B, nh, S', hs), written into `buffer`, which is replaced by a larger
     one when full or when `cached` is no longer its prefix (beam search reorders the cache, `batch_select_indices`
     copies it, ...). Returns the (B, nh, S + S', hs) view and the buffer."""
