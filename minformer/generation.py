@@ -5,9 +5,9 @@ from typing import Any
 
 
 def compile_decoding(model: Any) -> None:
-    """Make `model.generate()` (and pipelines over the model) decode with a preallocated key/value cache
-    (transformers' static cache: no concatenation per step) and the decoding step compiled by `torch.compile`, on
-    any device. The tokens are the same as the plain path's; the first call pays the compilation (seconds), so it
+    """Make `model.generate()` (and pipelines over the model) decode with transformers' static key/value cache (one
+    fixed-size buffer, the shape a compiled step needs) and the decoding step compiled by `torch.compile`, on any
+    device. The tokens are the same as the plain path's; the first call pays the compilation (seconds), so it
     helps where one process generates many tokens (benchmarks/generation.py measures both)."""
     from transformers import CompileConfig
 
